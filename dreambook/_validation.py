@@ -1,0 +1,128 @@
+"""Input checks shared by every layer.
+
+Each check raises ``ValueError`` or ``TypeError`` with one sentence that names
+the argument and says what was expected. Nothing here returns NaN silently.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "as_generator",
+    "check_temperature",
+    "check_positive_int",
+    "check_nonnegative_int",
+    "check_positive_float",
+    "check_binary",
+    "check_finite_array",
+]
+
+
+def as_generator(rng, name: str = "rng") -> np.random.Generator:
+    """Return a :class:`numpy.random.Generator` from ``rng``.
+
+    ``rng`` may be a Generator (returned as is, so its stream continues) or a
+    non-negative integer seed. ``None`` is refused: randomness is explicit.
+
+    >>> as_generator(0).random() == as_generator(0).random()
+    True
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a numpy.random.Generator or an integer seed, got bool")
+    if isinstance(rng, numbers.Integral):
+        if rng < 0:
+            raise ValueError(f"{name} must be a non-negative integer seed, got {rng}")
+        return np.random.default_rng(int(rng))
+    if rng is None:
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator or an integer seed; "
+            "None is not accepted because randomness must be explicit"
+        )
+    raise TypeError(
+        f"{name} must be a numpy.random.Generator or an integer seed, got {type(rng).__name__}"
+    )
+
+
+def check_positive_float(value, name: str) -> float:
+    """Return ``value`` as a float, requiring it to be finite and > 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number > 0, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return value
+
+
+def check_temperature(T, name: str = "T") -> float:
+    """Return the temperature as a float; it must be finite and > 0."""
+    return check_positive_float(T, name)
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as an int, requiring an integer >= 1."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 1, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value}")
+    return int(value)
+
+
+def check_nonnegative_int(value, name: str) -> int:
+    """Return ``value`` as an int, requiring an integer >= 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 0, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value}")
+    return int(value)
+
+
+def check_finite_array(a, name: str, shape=None, ndim=None) -> np.ndarray:
+    """Return ``a`` as a float64 array, checking numeric dtype, shape and finiteness.
+
+    ``shape`` is a tuple whose entries are ints or ``None`` (any length).
+    """
+    arr = np.asarray(a)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real-valued, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-d array, got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(
+            want is not None and got != want for got, want in zip(arr.shape, shape)
+        ):
+            want = tuple("any" if s is None else s for s in shape)
+            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return arr
+
+
+def check_binary(x, name: str, n_units: int | None = None, allow_1d: bool = True) -> np.ndarray:
+    """Return binary data as a 2-d float64 array of shape (n_samples, n_units).
+
+    Values must be exactly 0 or 1. A 1-d input is treated as one sample when
+    ``allow_1d`` is true. Empty data (zero samples) is refused.
+    """
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array of 0s and 1s, got dtype {arr.dtype}")
+    if arr.ndim == 1 and allow_1d:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-d array (n_samples, n_units), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must contain at least one sample, got shape {arr.shape}")
+    if n_units is not None and arr.shape[1] != n_units:
+        raise ValueError(f"{name} must have {n_units} columns (one per unit), got shape {arr.shape}")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"{name} must be binary: every value 0 or 1 (NaN is not allowed)")
+    return arr

@@ -1,0 +1,68 @@
+"""Figure helpers shared by the chapters.
+
+Nothing here changes matplotlib's global state: figures are built with
+:class:`matplotlib.figure.Figure` and the Agg canvas directly, never through
+``pyplot``, and matplotlib is imported only when a function is called.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+__all__ = ["new_figure", "figure_to_png", "figure_to_html", "state_labels"]
+
+
+def new_figure(width: float = 6.0, height: float = 3.0, dpi: int = 80):
+    """Return a matplotlib ``Figure`` with an Agg canvas, outside pyplot.
+
+    Such a figure is never shown twice by the notebook's inline backend and
+    can be redrawn quickly by an explorer.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_to_png(fig) -> bytes:
+    """Render ``fig`` to PNG bytes (deterministic: no timestamp metadata)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def figure_to_html(fig, alt: str) -> str:
+    """Return an ``<img>`` tag holding ``fig`` as an inline PNG with alt text.
+
+    The image travels inside the page (a ``data:`` URI), so a widget's stored
+    state shows the picture on the static website with no request anywhere.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    alt : str
+        What the figure shows, for readers who cannot see it. Must not be empty.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must be a non-empty description of the figure")
+    data = base64.b64encode(figure_to_png(fig)).decode("ascii")
+    return (
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+        'style="max-width:100%;height:auto"/>'
+    )
+
+
+def state_labels(n_units: int) -> list[str]:
+    """Labels ``'000'``, ``'001'``, ... for the states in enumeration order.
+
+    The first unit is the most significant bit, matching
+    :func:`dreambook.exact.all_states`.
+
+    >>> state_labels(2)
+    ['00', '01', '10', '11']
+    """
+    return [format(k, f"0{n_units}b") for k in range(2**n_units)]

@@ -1,0 +1,74 @@
+"""Re-execute notebooks in place, exactly as nbval will re-check them.
+
+    python tools/execute_notebooks.py                 # every notebook under book/
+    python tools/execute_notebooks.py book/notation.ipynb
+
+Settings shared with nbval (tools/notebook_env.py): the kernel named in the
+notebook, the notebook's own folder as working directory, one BLAS thread, the
+same environment and the same per-cell timeout. Widget state is stored in the
+notebook so that widgets render on the static website.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import notebook_env  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def execute(path: Path) -> float:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=notebook_env.CELL_TIMEOUT,
+        startup_timeout=notebook_env.KERNEL_STARTUP_TIMEOUT,
+        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+        record_timing=False,
+        allow_errors=False,
+    )
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    notebook_env.apply()
+    paths = args.notebooks or sorted((ROOT / "book").rglob("*.ipynb"))
+    paths = [p for p in paths if ".ipynb_checkpoints" not in p.parts]
+    failed = 0
+    for path in paths:
+        try:
+            elapsed = execute(path.resolve())
+        except CellTimeoutError as err:
+            failed += 1
+            print(f"FAILED {path}: a cell ran past {notebook_env.CELL_TIMEOUT} s\n{err}")
+        except CellExecutionError as err:
+            failed += 1
+            print(f"FAILED {path}: a cell raised\n{err}")
+        else:
+            print(f"executed {path} in {elapsed:.1f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
