@@ -33,7 +33,7 @@ test-unit: setup
 	$(PY) -m pytest -q tests/unit dreambook --doctest-modules
 
 test-notebooks: setup
-	$(PY) -m pytest -q --nbval book --sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m pytest -q --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-browser: book
 	$(PY) -m pytest -q tests/browser

@@ -11,7 +11,9 @@ import base64
 import html
 import io
 
-__all__ = ["new_figure", "figure_to_png", "figure_to_html", "state_labels"]
+__all__ = [
+    "new_figure", "figure_to_png", "canvas_to_png", "figure_to_html", "png_to_html", "state_labels",
+]
 
 
 def new_figure(width: float = 6.0, height: float = 3.0, dpi: int = 80):
@@ -29,9 +31,22 @@ def new_figure(width: float = 6.0, height: float = 3.0, dpi: int = 80):
 
 
 def figure_to_png(fig) -> bytes:
-    """Render ``fig`` to PNG bytes (deterministic: no timestamp metadata)."""
+    """Render ``fig`` to PNG bytes: one Agg draw, fast PNG compression.
+
+    Deterministic (no timestamp or software metadata), so identical figures give
+    identical bytes.
+    """
+    fig.canvas.draw()
+    return canvas_to_png(fig.canvas)
+
+
+def canvas_to_png(canvas) -> bytes:
+    """Encode what an Agg canvas currently holds as PNG bytes (no redraw)."""
+    from PIL import Image
+
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
+    image.save(buf, format="png", compress_level=1)
     return buf.getvalue()
 
 
@@ -47,9 +62,14 @@ def figure_to_html(fig, alt: str) -> str:
     alt : str
         What the figure shows, for readers who cannot see it. Must not be empty.
     """
+    return png_to_html(figure_to_png(fig), alt)
+
+
+def png_to_html(png: bytes, alt: str) -> str:
+    """Return an ``<img>`` tag holding PNG bytes as a ``data:`` URI, with alt text."""
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt must be a non-empty description of the figure")
-    data = base64.b64encode(figure_to_png(fig)).decode("ascii")
+    data = base64.b64encode(png).decode("ascii")
     return (
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
         'style="max-width:100%;height:auto"/>'
