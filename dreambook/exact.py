@@ -30,6 +30,8 @@ terms, not :math:`2^{84}`.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from scipy.special import logsumexp, rel_entr
 
@@ -123,6 +125,15 @@ def _check_size(n: int, max_units: int, what: str) -> None:
         )
 
 
+def _check_enumerable(model, max_units) -> None:
+    """Raise if computing log Z of ``model`` would enumerate more than ``max_units`` units."""
+    if isinstance(model, RBM):
+        limit = _limit(max_units, MAX_RBM_LAYER)
+        _check_size(min(model.n_visible, model.n_hidden), limit, "the smaller RBM layer")
+    else:
+        _check_size(model.n_units, _limit(max_units, MAX_UNITS), "the model")
+
+
 def _n_visible(model) -> int:
     return model.n_visible if isinstance(model, (BoltzmannMachine, RBM)) else model.n_units
 
@@ -144,16 +155,16 @@ def _pairwise_log_weights(model, X) -> np.ndarray:
 
 
 def _pairwise_log_partition(model) -> float:
-    chunk_lse = [logsumexp(_pairwise_log_weights(model, X)) for X in _state_chunks(model.n_units, model.n_units)]
+    n = model.n_units
+    chunk_lse = [logsumexp(_pairwise_log_weights(model, X)) for X in _state_chunks(n, n)]
     return float(logsumexp(chunk_lse))
 
 
 def _pairwise_joint_log_probs(model) -> np.ndarray:
     """log p(x) for all 2**n joint states, in all_states order."""
     log_z = _pairwise_log_partition(model)
-    return np.concatenate(
-        [_pairwise_log_weights(model, X) - log_z for X in _state_chunks(model.n_units, model.n_units)]
-    )
+    n = model.n_units
+    return np.concatenate([_pairwise_log_weights(model, X) - log_z for X in _state_chunks(n, n)])
 
 
 def _pairwise_model_statistics(model) -> dict:
@@ -197,17 +208,20 @@ def _data_rows(n_hidden: int) -> int:
 
 def _bm_log_unnormalized_visible(model: BoltzmannMachine, V: np.ndarray) -> np.ndarray:
     r""":math:`\log \sum_h \exp(-E(v,h)/T)` for each row of V."""
-    H = all_states(model.n_hidden, max_units=model.n_hidden)
+    H = all_states(model.n_hidden, max_units=max(1, model.n_hidden))
     step = _data_rows(model.n_hidden)
     return np.concatenate(
-        [logsumexp(_hidden_log_weights(model, V[i : i + step], H), axis=1) for i in range(0, len(V), step)]
+        [
+            logsumexp(_hidden_log_weights(model, V[i : i + step], H), axis=1)
+            for i in range(0, len(V), step)
+        ]
     )
 
 
 def _bm_data_statistics(model: BoltzmannMachine, V: np.ndarray) -> dict:
     r"""Clamped-phase statistics: expectations under :math:`p(h \mid v)`, averaged over the data."""
     nv, n = model.n_visible, model.n_units
-    H = all_states(model.n_hidden, max_units=model.n_hidden)
+    H = all_states(model.n_hidden, max_units=max(1, model.n_hidden))
     step = _data_rows(model.n_hidden)
     m = len(V)
     second = np.zeros((n, n))
@@ -299,7 +313,7 @@ class _RBMLayerSum:
         return np.hstack([np.broadcast_to(high_bits, (rows, len(high_bits))), self.low_states])
 
     def sum_softplus(self, z_high) -> np.ndarray:
-        r""":math:`\sum_k \operatorname{softplus}(z_{{\rm low}} + z_{{\rm high}})_k` for every low state.
+        r""":math:`\sum_k \operatorname{softplus}(z_{\rm low} + z_{\rm high})_k` per low state.
 
         When every :math:`|z|` stays below 600, we use
         :math:`\operatorname{softplus}(z_{\rm low} + z_{\rm high})
@@ -331,7 +345,7 @@ def _rbm_log_partition(rbm: RBM) -> float:
 
 
 def _rbm_model_statistics(rbm: RBM) -> dict:
-    r"""Exact :math:`E_p[v h^\top]`, :math:`E_p[v]`, :math:`E_p[h]` by enumerating the smaller layer.
+    r"""Exact :math:`E_p[v h^\top]`, :math:`E_p[v]`, :math:`E_p[h]`, enumerating the smaller layer.
 
     With the hidden layer enumerated, :math:`E_p[v h^\top] = \sum_h p(h)\,
     \sigma((b + Wh)/T)\, h^\top`, and symmetrically for the visible layer.
@@ -382,11 +396,9 @@ def log_partition(model, max_units=None) -> float:
     True
     """
     _check_model(model)
+    _check_enumerable(model, max_units)
     if isinstance(model, RBM):
-        limit = _limit(max_units, MAX_RBM_LAYER)
-        _check_size(min(model.n_visible, model.n_hidden), limit, "the smaller RBM layer")
         return _rbm_log_partition(model)
-    _check_size(model.n_units, _limit(max_units, MAX_UNITS), "the model")
     return _pairwise_log_partition(model)
 
 
@@ -427,11 +439,11 @@ def probabilities(model, max_units=None, joint=False) -> np.ndarray:
     r"""Exact distribution over visible states, in :func:`all_states` order.
 
     Returns :math:`p(v)` for all :math:`2^{n_v}` visible states (marginal over
-    hidden units for models that have them). With ``joint=True`` a
-    :class:`~dreambook.models.BoltzmannMachine` returns instead the joint
-    distribution over all :math:`2^n` states (visible units are the most
-    significant bits, so it reshapes to ``(2**n_visible, 2**n_hidden)``).
-    ``max_units`` limits the number of units enumerated (default 20).
+    hidden units for models that have them). With ``joint=True``, models with
+    hidden units return instead the joint distribution over all
+    :math:`2^{n_v + n_h}` states (visible units are the most significant bits,
+    so it reshapes to ``(2**n_visible, 2**n_hidden)``). ``max_units`` limits
+    the number of units enumerated (default 20).
 
     >>> from dreambook.models import FullyVisibleBM
     >>> m = FullyVisibleBM([[0.0, 1.0], [1.0, 0.0]], [0.0, 0.0])
@@ -442,12 +454,17 @@ def probabilities(model, max_units=None, joint=False) -> np.ndarray:
     _check_model(model)
     limit = _limit(max_units, MAX_UNITS)
     if isinstance(model, RBM):
-        _check_size(model.n_visible, limit, "the visible layer")
+        nv, nh = model.n_visible, model.n_hidden
+        if joint:
+            # -E(v, h)/T = (v W h + b.v + c.h)/T on the grid of all (v, h)
+            _check_size(nv + nh, limit, "the RBM (both layers)")
+            V, H = all_states(nv, max_units=nv), all_states(nh, max_units=nh)
+            logw = (V @ model.W @ H.T + (V @ model.b)[:, None] + (H @ model.c)[None, :]) / model.T
+            return np.exp(logw - log_partition(model)).ravel()
+        _check_size(nv, limit, "the visible layer")
         log_z = log_partition(model)
-        logp = np.concatenate(
-            [model.unnormalized_log_prob(V) - log_z for V in _state_chunks(model.n_visible, model.n_visible + model.n_hidden)]
-        )
-        return np.exp(logp)
+        logp = [model.unnormalized_log_prob(V) - log_z for V in _state_chunks(nv, nv + nh)]
+        return np.exp(np.concatenate(logp))
     _check_size(model.n_units, limit, "the model")
     p = np.exp(_pairwise_joint_log_probs(model))
     if isinstance(model, BoltzmannMachine) and not joint:
@@ -465,7 +482,7 @@ def model_statistics(model, max_units=None) -> dict:
     :math:`\partial \log Z / \partial\theta = E_p[\partial(-E)/\partial\theta]/T`.
     """
     _check_model(model)
-    log_partition(model, max_units=max_units)  # size check (and a cheap first pass)
+    _check_enumerable(model, max_units)
     if isinstance(model, RBM):
         return _rbm_model_statistics(model)
     return _pairwise_model_statistics(model)
@@ -557,8 +574,10 @@ def _check_distribution(p, name: str) -> np.ndarray:
 
 
 def _log_base(base) -> float:
-    if isinstance(base, (bool, np.bool_)) or not isinstance(base, (int, float, np.floating, np.integer)):
-        raise TypeError(f"base must be a number > 0 and != 1 (e.g. 2 for bits), got {type(base).__name__}")
+    if isinstance(base, (bool, np.bool_)) or not isinstance(base, numbers.Real):
+        raise TypeError(
+            f"base must be a number > 0 and != 1 (e.g. 2 for bits), got {type(base).__name__}"
+        )
     if not np.isfinite(base) or base <= 0 or base == 1:
         raise ValueError(f"base must be a finite number > 0 and != 1 (e.g. 2 for bits), got {base}")
     return float(np.log(base))
@@ -584,7 +603,9 @@ def kl_divergence(p, q, base=np.e) -> float:
 
 
 def entropy(p, base=np.e) -> float:
-    r"""Shannon entropy :math:`H(p) = -\sum_x p(x)\log p(x)` (0 log 0 = 0), in nats or ``base`` units.
+    r"""Shannon entropy :math:`H(p) = -\sum_x p(x)\log p(x)`, with :math:`0 \log 0 = 0`.
+
+    In nats by default; ``base=2`` gives bits.
 
     >>> entropy([0.25] * 4, base=2)
     2.0

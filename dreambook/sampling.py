@@ -250,7 +250,9 @@ def _state_size(model) -> int:
 
 
 def metropolis_chain(model, x0, n_steps, rng, T=None, record=True):
-    r"""Single-bit-flip Metropolis sampling of :math:`\tilde p(x) = \exp(\text{unnormalized\_log\_prob}(x))`.
+    r"""Single-bit-flip Metropolis sampling of :math:`\tilde p(x) \propto p(x)`.
+
+    Here :math:`\log \tilde p(x)` is ``model.unnormalized_log_prob(x, T=T)``.
 
     At each step every chain picks one unit uniformly at random, proposes to
     flip it (:math:`x \to x'`), and accepts with probability
@@ -368,7 +370,8 @@ def simulated_annealing(
     energies = np.empty((len(schedule), x.shape[0]))
     for t, T in enumerate(schedule):
         for _ in range(sweeps_per_T):
-            _sweep_inplace(model.W, model.b, x, T, _sweep_order(model.n_units, free, scan, rng), rng)
+            order = _sweep_order(model.n_units, free, scan, rng)
+            _sweep_inplace(model.W, model.b, x, T, order, rng)
         energies[t] = model.energy(x)
     if was_1d:
         x, energies = x[0], energies[:, 0]
@@ -469,7 +472,9 @@ def chi_square_test(samples, probs, min_expected=5.0):
     n = x.shape[1]
     probs = check_finite_array(probs, "probs", ndim=1)
     if probs.shape != (2**n,):
-        raise ValueError(f"probs must have shape ({2**n},) for samples of {n} units, got {probs.shape}")
+        raise ValueError(
+            f"probs must have shape ({2**n},) for samples of {n} units, got {probs.shape}"
+        )
     if np.any(probs < 0) or not np.isclose(probs.sum(), 1.0, rtol=0, atol=1e-8):
         raise ValueError("probs must be a probability vector (non-negative, summing to 1)")
     min_expected = check_positive_float(min_expected, "min_expected")

@@ -28,20 +28,33 @@ STAMP = OUT / ".lock-hash"
 WIDGETS_SHIM = """\
 // Served by the site itself; see tools/vendor.py.
 // ipywidgets calls MathJax v2's MathJax.Hub.Queue(["Typeset", MathJax.Hub, el]);
-// the site loads MathJax 3, so translate that one call to typesetPromise.
-window.MathJax = window.MathJax || {};
-if (!window.MathJax.Hub) {
-  window.MathJax.Hub = {
-    Queue: function () {
-      for (var i = 0; i < arguments.length; i++) {
-        var job = arguments[i];
-        if (Array.isArray(job) && job[0] === "Typeset" && window.MathJax.typesetPromise) {
-          window.MathJax.typesetPromise(job[2] ? [job[2]] : undefined);
+// the site loads MathJax 3, whose object replaces window.MathJax when its
+// (deferred) script runs, so the translation is installed once that happened.
+(function () {
+  // The embed manager finds its font files next to its module URL, which
+  // RequireJS resolves against the page; point it at this folder instead.
+  var me = document.currentScript && document.currentScript.src;
+  if (me && window.require && window.require.config) {
+    var dir = me.slice(0, me.lastIndexOf("/") + 1);
+    window.require.config({paths: {"@jupyter-widgets/html-manager/dist": dir + "html-manager"}});
+  }
+  function install() {
+    var mj = window.MathJax;
+    if (!mj || mj.Hub) return;
+    mj.Hub = {
+      Queue: function () {
+        for (var i = 0; i < arguments.length; i++) {
+          var job = arguments[i];
+          if (Array.isArray(job) && job[0] === "Typeset" && mj.typesetPromise) {
+            mj.typesetPromise(job[2] ? [job[2]] : undefined);
+          }
         }
-      }
-    },
-  };
-}
+      },
+    };
+  }
+  install();
+  document.addEventListener("DOMContentLoaded", install);
+})();
 """
 
 
@@ -60,7 +73,7 @@ def main() -> None:
     lock = (NPM_DIR / "package-lock.json").read_bytes()
     import hashlib
 
-    digest = hashlib.sha256(lock).hexdigest()
+    digest = hashlib.sha256(lock + Path(__file__).read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     subprocess.run(

@@ -26,7 +26,10 @@ the diagonal) and :math:`s_i = x_i`, so that
 and :math:`\partial(-E)/\partial w_{ij} = x_i x_j = S_{ij}`. Adding a multiple of a
 gradient built from these statistics to ``W`` therefore keeps ``W`` symmetric
 and moves each connection by the classic rule
-:math:`\Delta w_{ij} \propto \langle x_i x_j\rangle_{\rm data} - \langle x_i x_j\rangle_{\rm model}`.
+
+.. math::
+
+    \Delta w_{ij} \propto \langle x_i x_j\rangle_{\rm data} - \langle x_i x_j\rangle_{\rm model}.
 """
 
 from __future__ import annotations
@@ -332,7 +335,8 @@ class BoltzmannMachine(_PairwiseBinaryModel):
         if np.any(outside):
             i, j = np.argwhere(outside)[0]
             raise ValueError(
-                f"W must be zero where mask is False (unconnected pairs); W[{i}, {j}] = {self.W[i, j]}"
+                "W must be zero where mask is False (unconnected pairs); "
+                f"W[{i}, {j}] = {self.W[i, j]}"
             )
 
     @property

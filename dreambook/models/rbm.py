@@ -140,14 +140,18 @@ class RBM:
         return scalar_or_vector(e, v1d and h1d)
 
     def free_energy(self, v, T=None):
-        r"""Free energy :math:`F(v) = -b^\top v - T\sum_j \operatorname{softplus}((c_j + (vW)_j)/T)`.
+        r"""Free energy of visible states, summing out the hidden units.
+
+        .. math::
+
+            F(v) = -b^\top v - T\sum_j \operatorname{softplus}\big((c_j + (vW)_j)/T\big).
 
         It satisfies :math:`\exp(-F(v)/T) = \sum_h \exp(-E(v,h)/T)`, so
         :math:`p(v) = \exp(-F(v)/T)/Z`. ``T`` defaults to ``self.T``.
         """
         T = self._resolve_T(T)
         v2, was_1d = as_states(v, self.n_visible, "v")
-        f = -v2 @ self.b - T * softplus((v2 @ self.W + self.c) / T).sum(axis=1)
+        f = -v2 @ self.b - softplus((v2 @ self.W + self.c) / T).sum(axis=1)
         return scalar_or_vector(f, was_1d)
 
     def unnormalized_log_prob(self, v, T=None):
@@ -183,7 +187,10 @@ class RBM:
         return p[0] if was_1d else p
 
     def visible_probs(self, h, T=None):
-        r""":math:`p(v_i = 1 \mid h) = \sigma((b_i + (hW^\top)_i)/T)`, same leading shape as ``h``."""
+        r""":math:`p(v_i = 1 \mid h) = \sigma((b_i + (hW^\top)_i)/T)`, same leading shape as ``h``.
+
+        ``h`` may hold probabilities rather than binary states.
+        """
         T = self._resolve_T(T)
         h2, was_1d = as_states(h, self.n_hidden, "h")
         p = sigmoid((h2 @ self.W.T + self.b) / T)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
+# DREAMBOOK_SITE points the tests at another build (e.g. tools/build_book.py --output DIR).
+SITE = Path(os.environ.get("DREAMBOOK_SITE", ROOT / "_build" / "html"))
+
 
 def site_pages() -> list[str]:
     """Every HTML page of the built site, relative to the site root."""

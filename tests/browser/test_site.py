@@ -104,6 +104,7 @@ def page(browser):
     context.route("**/*", route)
     page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
     page.on("pageerror", lambda exc: page.errors.append(f"uncaught: {exc}"))
+    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"HTTP {r.status}: {r.url}"))
     yield page
     context.close()
 

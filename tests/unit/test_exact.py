@@ -134,12 +134,17 @@ def test_rbm_log_partition_with_many_small_chunks(monkeypatch, shape):
 def test_rbm_enumerating_either_layer_gives_the_same_log_z():
     """At a size beyond brute force (2**28 joint states), sum over v or over h."""
     rbm = random_rbm(np.random.default_rng(3), 14, 14, scale=0.3)
-    by_hidden = logsumexp(
-        [logsumexp(s.lin_low + lin + s.sum_softplus(z)) for s in [exact._RBMLayerSum(rbm, "hidden")] for _, z, lin in s.chunks()]
-    )
-    by_visible = logsumexp(
-        [logsumexp(s.lin_low + lin + s.sum_softplus(z)) for s in [exact._RBMLayerSum(rbm, "visible")] for _, z, lin in s.chunks()]
-    )
+
+    def log_z_by_enumerating(layer):
+        layer_sum = exact._RBMLayerSum(rbm, layer)
+        return logsumexp(
+            [
+                logsumexp(layer_sum.lin_low + lin_high + layer_sum.sum_softplus(z_high))
+                for _, z_high, lin_high in layer_sum.chunks()
+            ]
+        )
+
+    by_hidden, by_visible = log_z_by_enumerating("hidden"), log_z_by_enumerating("visible")
     assert by_hidden == pytest.approx(by_visible, rel=1e-12)
     assert log_partition(rbm) == pytest.approx(by_hidden, rel=1e-13)
 
@@ -147,7 +152,8 @@ def test_rbm_enumerating_either_layer_gives_the_same_log_z():
 @pytest.mark.parametrize("T", [1.0, 1e-3])
 def test_rbm_with_weights_of_1e3_is_finite_exact_and_silent(T):
     rng = np.random.default_rng(4)
-    rbm = RBM(rng.choice([-1e3, 1e3], size=(5, 4)), rng.normal(size=5) * 1e3, rng.normal(size=4) * 1e3, T=T)
+    W = rng.choice([-1e3, 1e3], size=(5, 4))
+    rbm = RBM(W, rng.normal(size=5) * 1e3, rng.normal(size=4) * 1e3, T=T)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         log_z = log_partition(rbm)
@@ -169,7 +175,8 @@ def test_pairwise_model_with_weights_of_1e3_is_finite_and_silent():
         log_z = log_partition(m)
         stats = model_statistics(m)
         grad = log_likelihood_gradient(m, product_states(6)[:5])
-    assert np.isfinite(log_z) and log_z == pytest.approx(-min(m.energy(x) for x in product_states(6)))
+    ground = min(m.energy(x) for x in product_states(6))
+    assert np.isfinite(log_z) and log_z == pytest.approx(-ground)  # Z is dominated by one state
     assert all(np.all(np.isfinite(v)) for d in (stats, grad) for v in d.values())
 
 
@@ -220,6 +227,29 @@ def test_boltzmann_machine_visible_marginal_and_joint():
     np.testing.assert_allclose(log_prob(bm, product_states(4)), np.log(marg), rtol=1e-10)
     assert isinstance(log_prob(bm, [1, 0, 1, 1]), float)
     np.testing.assert_allclose(marginals(bm), joint @ X, rtol=1e-10)
+
+
+def test_rbm_joint_probabilities_match_brute_force():
+    rbm = random_rbm(np.random.default_rng(30), 3, 2, T=1.2)
+    logw = brute_rbm_joint_log_weights(rbm)
+    np.testing.assert_allclose(
+        probabilities(rbm, joint=True), np.exp(logw - logsumexp(logw)).ravel(), rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="both layers"):
+        probabilities(RBM.zeros(15, 6), joint=True)
+
+
+def test_boltzmann_machine_without_hidden_units_is_a_fully_visible_bm():
+    fv = FullyVisibleBM.random(4, rng=31)
+    bm = BoltzmannMachine(fv.W, fv.b, n_visible=4)
+    assert bm.n_hidden == 0
+    data = np.array([[1, 0, 1, 1], [0, 1, 1, 0]], dtype=float)
+    np.testing.assert_allclose(log_prob(bm, data), log_prob(fv, data), rtol=1e-12)
+    for key in ("W", "b"):
+        np.testing.assert_allclose(data_statistics(bm, data)[key], data_statistics(fv, data)[key])
+        np.testing.assert_allclose(
+            log_likelihood_gradient(bm, data)[key], log_likelihood_gradient(fv, data)[key]
+        )
 
 
 def test_boltzmann_machine_clamped_statistics_use_the_exact_posterior():
@@ -279,8 +309,8 @@ def shifted(model, key, idx, h):
         (lambda: FullyVisibleBM.random(4, rng=11, T=0.7), 4),
         (lambda: encoder_bm(12, T=1.3), 4),
         (lambda: BoltzmannMachine.random(3, 2, rng=13, scale=0.8), 3),
-        (lambda: RBM(*[np.random.default_rng(14).normal(size=s) for s in [(3, 2), 3, 2]], T=0.8), 3),
-        (lambda: RBM(*[np.random.default_rng(15).normal(size=s) for s in [(2, 4), 2, 4]]), 2),
+        (lambda: random_rbm(np.random.default_rng(14), 3, 2, T=0.8), 3),
+        (lambda: random_rbm(np.random.default_rng(15), 2, 4), 2),
     ],
     ids=["fvbm", "bm-encoder-mask", "bm-full", "rbm", "rbm-wide"],
 )
@@ -307,7 +337,11 @@ def test_log_likelihood_gradient_matches_central_finite_differences(make_model, 
 
 @pytest.mark.parametrize(
     "model",
-    [FullyVisibleBM.random(4, rng=17, T=1.7), encoder_bm(18, T=0.6), RBM(*[np.random.default_rng(19).normal(size=s) for s in [(3, 3), 3, 3]], T=1.4)],
+    [
+        FullyVisibleBM.random(4, rng=17, T=1.7),
+        encoder_bm(18, T=0.6),
+        random_rbm(np.random.default_rng(19), 3, 3, T=1.4),
+    ],
     ids=["fvbm", "bm", "rbm"],
 )
 def test_gradient_of_log_partition_is_the_model_expectation(model):
@@ -315,7 +349,9 @@ def test_gradient_of_log_partition_is_the_model_expectation(model):
     stats = model_statistics(model)
     h = 1e-5
     for key, idx in perturbations(model):
-        fd = (log_partition(shifted(model, key, idx, h)) - log_partition(shifted(model, key, idx, -h))) / (2 * h)
+        up = log_partition(shifted(model, key, idx, h))
+        down = log_partition(shifted(model, key, idx, -h))
+        fd = (up - down) / (2 * h)
         assert stats[key][idx] / model.T == pytest.approx(fd, abs=1e-7), (key, idx)
 
 

@@ -278,7 +278,8 @@ def test_rbm_sufficient_statistics_inner_product_gives_minus_energy():
 
 def test_huge_weights_give_finite_results_without_warnings():
     rng = np.random.default_rng(16)
-    rbm = RBM(rng.choice([-1e3, 1e3], size=(6, 5)), rng.normal(size=6) * 1e3, rng.normal(size=5) * 1e3)
+    W = rng.choice([-1e3, 1e3], size=(6, 5))
+    rbm = RBM(W, rng.normal(size=6) * 1e3, rng.normal(size=5) * 1e3)
     upper = np.triu(rng.choice([-1e3, 1e3], size=(6, 6)), 1)
     m = FullyVisibleBM(upper + upper.T, rng.normal(size=6) * 1e3, T=0.01)
     V = np.array(states(6))

@@ -6,9 +6,12 @@ far apart, and each broken sampler is run through the *same* harness as the
 correct one to show the check has power.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import expit
+from scipy.stats import chi2
 
 from dreambook.exact import all_states, probabilities
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, block_mask
@@ -128,7 +131,7 @@ def broken_gibbs(model, x, n_sweeps, rng, mistake):
                 p = expit(-u / model.T)
             elif mistake == "ignores_T":
                 p = expit(u)
-            elif mistake == "stale_field":  # parallel update of all units: not a valid Gibbs sampler
+            elif mistake == "stale_field":  # all units at once from the old state: invalid
                 p = None
             if p is not None:
                 x[:, i] = rng.random(len(x)) < p
@@ -224,8 +227,9 @@ def test_simulated_annealing_finds_the_ground_state():
     m = FullyVisibleBM.random(8, rng=12, scale=2.0)
     X = all_states(8)
     ground = np.min(m.energy(X))
+    schedule = geometric_schedule(10.0, 0.05, 100)
     x, energies = simulated_annealing(
-        m, random_start(8, n_chains=300), geometric_schedule(10.0, 0.05, 100), rng=20, return_energies=True
+        m, random_start(8, n_chains=300), schedule, rng=20, return_energies=True
     )
     assert energies.shape == (100, 300)
     final = m.energy(x)
@@ -248,6 +252,24 @@ def test_annealing_at_constant_temperature_is_a_gibbs_chain():
 # ---------------------------------------------------------------------------
 # Checking tools
 # ---------------------------------------------------------------------------
+def test_samplers_with_weights_of_1e3_raise_no_warnings():
+    rng = np.random.default_rng(27)
+    upper = np.triu(rng.choice([-1e3, 1e3], size=(5, 5)), 1)
+    m = FullyVisibleBM(upper + upper.T, rng.normal(size=5) * 1e3, T=1e-2)
+    rbm = RBM(rng.choice([-1e3, 1e3], size=(5, 3)), rng.normal(size=5) * 1e3, np.zeros(3))
+    x = random_start(5, n_chains=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outputs = [
+            gibbs_chain(m, x, 3, rng=0),
+            metropolis_chain(m, x, 20, rng=0),
+            metropolis_chain(rbm, x, 20, rng=0),
+            block_gibbs(rbm, x, 3, rng=0)[0],
+            simulated_annealing(m, x, geometric_schedule(10.0, 1e-3, 5), rng=0),
+        ]
+    assert all(set(np.unique(o)) <= {0.0, 1.0} for o in outputs)
+
+
 def test_state_index_inverts_all_states():
     np.testing.assert_array_equal(state_index(all_states(5)), np.arange(32))
     assert state_index([1, 0, 1]) == 5
@@ -280,6 +302,17 @@ def test_chi_square_pools_tiny_bins_and_flags_impossible_states():
     impossible[5] = 0.0
     samples[0] = X[5]
     assert chi_square_test(samples, impossible) == (np.inf, 0.0)
+
+
+def test_chi_square_merges_a_pooled_bin_that_is_still_too_small():
+    probs = np.array([0.001, 0.2, 0.3, 0.499])  # expected counts 1, 200, 300, 499 of 1000
+    counts = [3, 190, 310, 497]
+    samples = np.repeat(all_states(2), counts, axis=0)
+    stat, p = chi_square_test(samples, probs)
+    # the bin with expected count 1 is merged with the next smallest: 3 bins, 2 dof
+    expected_stat = (193 - 201) ** 2 / 201 + (310 - 300) ** 2 / 300 + (497 - 499) ** 2 / 499
+    assert stat == pytest.approx(expected_stat)
+    assert p == pytest.approx(chi2.sf(expected_stat, 2))
 
 
 def test_autocorrelation_time_of_an_ar1_process():

@@ -1,0 +1,20 @@
+"""Explorers: small ipywidgets apps the chapters display.
+
+Each explorer keeps its figure and controls, recomputes in ``update`` (the
+callback its controls call), and shows the figure as an ``HTML`` widget holding
+an inline PNG with alt text. Because the picture lives in the widget's state,
+the static website shows the last picture even without a running kernel.
+
+One module per chapter; each defines ``benchmark_cases()`` so that
+``python -m benchmarks.widgets`` times every explorer's callback. ipywidgets
+and matplotlib are imported only when an explorer is built.
+"""
+
+from .base import Explorer, time_callback
+from .notation import TemperatureExplorer
+from .phases import PhasesExplorer
+
+__all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer"]
+
+#: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
+EXPLORER_MODULES = ["notation", "phases"]
