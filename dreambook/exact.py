@@ -38,7 +38,6 @@ from scipy.special import logsumexp, rel_entr
 from ._validation import check_binary, check_finite_array, check_nonnegative_int, check_positive_int
 from .models import RBM, BoltzmannMachine, FullyVisibleBM
 from .models._common import sigmoid
-from .models.boltzmann import _PairwiseBinaryModel
 
 __all__ = [
     "all_states",
@@ -252,9 +251,13 @@ def _sum_softplus_rows(z: np.ndarray) -> np.ndarray:
     ``z`` is overwritten (it is a scratch array of the caller). This is the
     stable form of ``np.logaddexp(0, z).sum(axis=1)``, several times faster;
     :math:`\sum_k \max(z_k, 0)` is computed as :math:`\sum_k (z_k + |z_k|)/2`.
+    :math:`|z|` is capped at 60 before the exponential: this changes each term
+    by less than :math:`e^{-60} < 10^{-26}` and avoids the very slow
+    underflowing ``exp`` of huge arguments (weights of order 1e3).
     """
     tail = np.abs(z)
     positive_part = 0.5 * (z.sum(axis=1) + tail.sum(axis=1))
+    np.minimum(tail, 60.0, out=tail)
     np.negative(tail, out=tail)
     np.exp(tail, out=tail)
     np.log1p(tail, out=tail)

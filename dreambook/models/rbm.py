@@ -151,7 +151,7 @@ class RBM:
         """
         T = self._resolve_T(T)
         v2, was_1d = as_states(v, self.n_visible, "v")
-        f = -v2 @ self.b - softplus((v2 @ self.W + self.c) / T).sum(axis=1)
+        f = -v2 @ self.b - T * softplus((v2 @ self.W + self.c) / T).sum(axis=1)
         return scalar_or_vector(f, was_1d)
 
     def unnormalized_log_prob(self, v, T=None):

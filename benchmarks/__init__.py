@@ -1,0 +1,1 @@
+"""Benchmarks of dreambook against scikit-learn's BernoulliRBM; run ``python -m benchmarks``."""

@@ -1,0 +1,288 @@
+"""Learning rules in dreambook.learning, checked against exact gradients and distributions.
+
+Every stochastic check runs at a fixed seed; thresholds sit far from both the
+typical value and the value a broken estimator would give.
+"""
+
+import numpy as np
+import pytest
+
+from dreambook import exact
+from dreambook.data import bars_and_stripes, load_digits_binary
+from dreambook.learning import (
+    TrainingHistory,
+    cd_gradient,
+    exact_gradient,
+    fpcd_gradient,
+    init_visible_bias,
+    momentum_schedule,
+    pcd_gradient,
+    sample_chains,
+    train_bm,
+    train_rbm,
+)
+from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, block_mask
+from dreambook.sampling import chi_square_test
+
+
+def _flat(grad):
+    return np.concatenate([np.ravel(grad[key]) for key in ("W", "b", "c")])
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits_binary()
+
+
+# ---------------------------------------------------------------------------
+# The fast training kernel reproduces the readable estimators
+# ---------------------------------------------------------------------------
+def _readable_training(data, method, k, statistics, lr, batch_size, momentum, weight_decay, seed,
+                       fast_lr=None, T=1.0):
+    """The update rule of train_rbm written with the readable gradient functions."""
+    rbm = RBM.random(data.shape[1], 8, rng=123, scale=0.1, T=T)
+    rng = np.random.default_rng(seed)
+    chains = np.zeros((batch_size, 8))
+    fast = {key: np.zeros_like(value) for key, value in rbm.params.items()}
+    delta = {key: np.zeros_like(value) for key, value in rbm.params.items()}
+    for first in range(0, len(data), batch_size):
+        X = data[first : first + batch_size]
+        if method == "cd":
+            grad = cd_gradient(rbm, X, k, rng, statistics=statistics)
+        elif method == "pcd":
+            grad, chains = pcd_gradient(rbm, X, chains, k, rng, statistics=statistics)
+        else:
+            grad, chains = fpcd_gradient(rbm, X, chains, fast, k, rng, statistics=statistics)
+        for key, value in rbm.params.items():
+            step = grad[key] - (weight_decay * value if key == "W" else 0.0)
+            delta[key] = momentum * delta[key] + lr * step
+            value += delta[key]
+        if method == "fpcd":
+            for key in fast:
+                fast[key] = 0.95 * fast[key] + (fast_lr or lr) * grad[key]
+    return rbm
+
+
+@pytest.mark.parametrize(
+    "method, k, statistics, lr, batch_size, momentum, weight_decay, fast_lr, T",
+    [
+        ("pcd", 1, "hidden_probs", 0.1, 10, 0.0, 0.0, None, 1.0),
+        ("pcd", 3, "sampled", 0.1, 10, 0.5, 1e-3, None, 1.0),
+        ("cd", 1, "hidden_probs", 0.1, 10, 0.0, 0.0, None, 1.0),
+        ("cd", 2, "sampled", 0.05, 7, 0.9, 0.0, None, 1.0),  # 95 = 13 * 7 + 4: a short last batch
+        ("cd", 3, "mean_field", 0.1, 10, 0.0, 1e-2, None, 1.0),
+        ("fpcd", 1, "hidden_probs", 0.1, 10, 0.0, 0.0, None, 1.0),
+        ("fpcd", 2, "sampled", 0.1, 10, 0.5, 0.0, 0.05, 1.0),
+        ("pcd", 1, "hidden_probs", 0.1, 10, 0.0, 0.0, None, 2.0),
+        ("cd", 1, "hidden_probs", 0.1, 10, 0.0, 0.0, None, 0.5),
+    ],
+)
+def test_fast_training_matches_readable_estimators(digits, method, k, statistics, lr, batch_size, momentum,
+                                                   weight_decay, fast_lr, T):
+    data = digits[0][:95]
+    seed = 7
+    expected = _readable_training(data, method, k, statistics, lr, batch_size, momentum, weight_decay, seed,
+                                  fast_lr, T)
+    rbm = RBM.random(64, 8, rng=123, scale=0.1, T=T)
+    train_rbm(rbm, data, method=method, k=k, lr=lr, epochs=1, batch_size=batch_size, momentum=momentum,
+              weight_decay=weight_decay, rng=seed, shuffle=False, record_exact=False,
+              statistics=statistics, fast_lr=fast_lr)
+    for key in ("W", "b", "c"):
+        np.testing.assert_allclose(rbm.params[key], expected.params[key], rtol=0, atol=1e-12)
+
+
+def test_float32_kernel_trains_like_float64(digits):
+    train, test = digits
+    lls = {}
+    for dtype in (np.float64, np.float32):
+        rbm = RBM.random(64, 8, rng=0, scale=0.01)
+        train_rbm(rbm, train[:500], method="pcd", lr=0.05, epochs=3, rng=0, record_exact=False, dtype=dtype)
+        assert rbm.W.dtype == np.float64 and np.all(np.isfinite(rbm.W))
+        lls[dtype] = exact.log_likelihood(rbm, test)
+    assert abs(lls[np.float64] - lls[np.float32]) < 1.5
+
+
+# ---------------------------------------------------------------------------
+# Estimators against the exact gradient
+# ---------------------------------------------------------------------------
+def test_cd_k_approaches_the_exact_gradient_as_k_grows():
+    """CD-1 is biased on a slowly mixing RBM; by k = 20 the bias is below the Monte Carlo noise."""
+    rng = np.random.default_rng(0)
+    rbm = RBM(rng.normal(0, 2.0, (6, 3)), rng.normal(0, 1, 6), rng.normal(0, 1, 3))
+    data = np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1], [1, 0, 1, 0, 1, 0]], float)
+    target = _flat(exact_gradient(rbm, data))
+    many = np.repeat(data, 4000, axis=0)  # the estimate averaged over 4000 chains per data vector
+    errors = {k: np.linalg.norm(_flat(cd_gradient(rbm, many, k, rng=k)) - target) for k in (1, 3, 20)}
+    assert errors[1] > 0.3  # CD-1's bias (noise level is about 0.01)
+    assert errors[1] > 2 * errors[3] > 2 * errors[20]
+    assert errors[20] < 0.05
+
+
+def test_exact_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    rbm = RBM(rng.normal(0, 0.5, (4, 3)), rng.normal(0, 0.5, 4), rng.normal(0, 0.5, 3), T=1.5)
+    data = (rng.random((6, 4)) < 0.5).astype(float)
+    grad = exact_gradient(rbm, data)
+    eps = 1e-6
+    for key in ("W", "b", "c"):
+        index = (1, 2) if key == "W" else (1,)
+        plus, minus = rbm.copy(), rbm.copy()
+        plus.params[key][index] += eps
+        minus.params[key][index] -= eps
+        numeric = (exact.log_likelihood(plus, data) - exact.log_likelihood(minus, data)) / (2 * eps)
+        assert numeric == pytest.approx(grad[key][index], abs=1e-7)
+
+
+def test_cd_gradient_is_positive_minus_negative_phase():
+    """Data all-on, model all-off: every component of the ascent direction is positive."""
+    rbm = RBM(np.zeros((3, 2)), [-30.0] * 3, [0.0, 0.0])
+    grad = cd_gradient(rbm, np.ones((5, 3)), k=1, rng=0)
+    assert np.all(grad["b"] > 0.99) and np.all(grad["W"] > 0.49)
+
+
+def test_pcd_with_tiny_learning_rate_tracks_the_model_distribution():
+    """With lr -> 0 the model stands still and the persistent chains sample it."""
+    rng = np.random.default_rng(3)
+    rbm = RBM(rng.normal(0, 1.0, (5, 3)), rng.normal(0, 1, 5), rng.normal(0, 1, 3))
+    before = rbm.copy()
+    data = (rng.random((20, 5)) < 0.5).astype(float)
+    history = train_rbm(rbm, data, method="pcd", lr=1e-9, epochs=40, batch_size=20, n_chains=4000,
+                        rng=4, record_exact=False)
+    assert np.max(np.abs(rbm.W - before.W)) < 1e-6
+    fantasies = rbm.sample_visible(history.chains, rng=5)
+    statistic, p_value = chi_square_test(fantasies, exact.probabilities(rbm))
+    assert p_value > 1e-3
+    # and the PCD estimate is then the exact gradient up to Monte Carlo noise
+    grad, _ = pcd_gradient(rbm, data, history.chains, 1, rng=6)
+    exact_grad = exact_gradient(rbm, data)
+    assert np.linalg.norm(_flat(grad) - _flat(exact_grad)) < 0.1 * np.linalg.norm(_flat(exact_grad)) + 0.05
+
+
+def test_fpcd_chains_run_on_regular_plus_fast_parameters():
+    rbm = RBM.zeros(3, 2)
+    fast = {"W": np.zeros((3, 2)), "b": np.full(3, 40.0), "c": np.zeros(2)}  # fast biases force v = 1
+    grad, _ = fpcd_gradient(rbm, np.zeros((4, 3)), np.zeros((50, 2)), fast, k=1, rng=0)
+    np.testing.assert_allclose(grad["b"], -1.0)  # data off, chains all on
+
+
+# ---------------------------------------------------------------------------
+# Training loops
+# ---------------------------------------------------------------------------
+def test_exact_gradient_training_increases_log_likelihood_monotonically():
+    data = bars_and_stripes(3)
+    rbm = RBM.random(9, 9, rng=0, scale=1.0)
+    history = train_rbm(rbm, data, method="exact", lr=0.5, epochs=100, rng=0)
+    ll = np.array(history.train_log_likelihood)
+    assert np.all(np.diff(ll) > 0)
+    assert ll[-1] > ll[0] + 5.0  # from about -13.0 to -5.3 nats (the optimum is log(1/14) = -2.64)
+
+
+def test_train_bm_fully_visible_and_with_hidden_units():
+    data = bars_and_stripes(2)  # 6 images of 4 pixels
+    fvbm = FullyVisibleBM.zeros(4)
+    history = train_bm(fvbm, data, lr=0.5, epochs=40)
+    assert np.all(np.diff(history.train_log_likelihood) > 0)
+    np.testing.assert_allclose(fvbm.W, fvbm.W.T)
+    mask = block_mask([4, 2], [(0, 1)])  # an RBM-shaped Boltzmann machine
+    bm = BoltzmannMachine.random(4, 2, rng=0, scale=0.1, mask=mask)
+    history = train_bm(bm, data, lr=0.2, epochs=40, momentum=0.5)
+    assert history.train_log_likelihood[-1] > history.train_log_likelihood[0]
+    assert np.all(bm.W[~bm.mask] == 0)
+
+
+@pytest.mark.parametrize("method", ["cd", "pcd", "fpcd"])
+def test_stochastic_methods_learn_bars_and_stripes(method):
+    data = bars_and_stripes(3)
+    rbm = RBM.random(9, 8, rng=1, scale=0.5)
+    rbm.b[:] = init_visible_bias(data)
+    history = train_rbm(rbm, data, method=method, k=1, lr=0.1, epochs=200, batch_size=7, momentum=0.5, rng=1)
+    # from -6.5 nats to about -5.0 (uniform: -6.24; optimum: -2.64)
+    assert history.train_log_likelihood[-1] > history.train_log_likelihood[0] + 0.8
+
+
+def test_history_records_every_epoch(digits):
+    train, test = digits
+    rbm = RBM.random(64, 6, rng=0, scale=0.01)
+    seen = []
+    history = train_rbm(rbm, train[:200], method="cd", epochs=3, rng=0, test_data=test[:50],
+                        record_cosine=True, callback=lambda epoch, model, h: seen.append(epoch))
+    assert isinstance(history, TrainingHistory)
+    assert history.epochs == [0, 1, 2, 3] and seen == [1, 2, 3]
+    for series in (history.train_log_likelihood, history.test_log_likelihood, history.gradient_cosine):
+        assert len(series) == 4 and np.all(np.isfinite(series))
+    assert np.all(np.abs(history.gradient_cosine) <= 1.0)
+    assert history.gradient_cosine[-1] > 0.5  # CD-1 points roughly uphill
+    assert np.all(np.diff(history.seconds) >= 0)
+    assert history.train_log_likelihood[-1] == pytest.approx(exact.log_likelihood(rbm, train[:200]))
+    assert history.chains is None
+    assert "cd" in repr(history)
+
+
+def test_history_without_recording_and_early_stop():
+    data = bars_and_stripes(3)
+    rbm = RBM.random(9, 4, rng=0)
+    history = train_rbm(rbm, data, method="pcd", epochs=10, batch_size=5, rng=0, record_exact=False,
+                        callback=lambda epoch, model, h: epoch == 2)
+    assert history.epochs == [0, 1, 2]
+    assert np.all(np.isnan(history.train_log_likelihood))
+    assert history.chains.shape == (5, 4)
+
+
+def test_training_is_reproducible_and_rng_stream_continues():
+    data = bars_and_stripes(3)
+    a, b = RBM.random(9, 4, rng=0), RBM.random(9, 4, rng=0)
+    train_rbm(a, data, method="pcd", epochs=5, batch_size=4, rng=11, record_exact=False)
+    train_rbm(b, data, method="pcd", epochs=5, batch_size=4, rng=np.random.default_rng(11), record_exact=False)
+    np.testing.assert_array_equal(a.W, b.W)
+    c = RBM.random(9, 4, rng=0)
+    train_rbm(c, data, method="pcd", epochs=5, batch_size=4, rng=12, record_exact=False)
+    assert not np.array_equal(a.W, c.W)
+
+
+def test_weight_decay_shrinks_weights():
+    data = bars_and_stripes(3)
+    norms = []
+    for decay in (0.0, 0.1):
+        rbm = RBM.random(9, 6, rng=0, scale=0.1)
+        train_rbm(rbm, data, method="cd", epochs=30, batch_size=7, weight_decay=decay, rng=0, record_exact=False)
+        norms.append(np.linalg.norm(rbm.W))
+    assert norms[1] < 0.8 * norms[0]
+
+
+def test_training_that_diverges_raises():
+    rbm = RBM.random(9, 4, rng=0)
+    with pytest.raises(FloatingPointError, match="lr"):
+        train_rbm(rbm, bars_and_stripes(3), method="cd", lr=1e308, epochs=50, batch_size=14, rng=0,
+                  record_exact=False, momentum=0.9)
+
+
+# ---------------------------------------------------------------------------
+# Practical-guide helpers and fast sampling
+# ---------------------------------------------------------------------------
+def test_init_visible_bias_gives_the_base_rate_model():
+    data = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 0], [0, 1, 0]], float)
+    b = init_visible_bias(data, eps=0.01)
+    model = RBM(np.zeros((3, 2)), b, np.zeros(2))
+    np.testing.assert_allclose(exact.marginals(model)[:3], [0.75, 0.5, 0.01])
+
+
+def test_momentum_schedule_and_callable_momentum():
+    schedule = momentum_schedule(0.5, 0.9, switch_epoch=2)
+    assert [schedule(e) for e in range(4)] == [0.5, 0.5, 0.9, 0.9]
+    data = bars_and_stripes(3)
+    a, b = RBM.random(9, 4, rng=0), RBM.random(9, 4, rng=0)
+    train_rbm(a, data, epochs=8, batch_size=7, momentum="hinton", rng=0, record_exact=False)
+    train_rbm(b, data, epochs=8, batch_size=7, momentum=momentum_schedule(), rng=0, record_exact=False)
+    np.testing.assert_array_equal(a.W, b.W)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sample_chains_samples_the_model(dtype):
+    rng = np.random.default_rng(2)
+    rbm = RBM(rng.normal(0, 1.0, (5, 3)), rng.normal(0, 1, 5), rng.normal(0, 1, 3), T=1.3)
+    samples = sample_chains(rbm, np.zeros((5000, 5)), 30, rng=8, dtype=dtype)
+    assert samples.dtype == np.float64 and set(np.unique(samples)) <= {0.0, 1.0}
+    statistic, p_value = chi_square_test(samples, exact.probabilities(rbm))
+    assert p_value > 1e-3
+    wrong = RBM(rbm.W, rbm.b + 0.5, rbm.c, T=rbm.T)
+    assert chi_square_test(samples, exact.probabilities(wrong))[1] < 1e-6  # the check has power
