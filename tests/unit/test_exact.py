@@ -1,7 +1,6 @@
 """Exact enumeration in dreambook.exact, checked against brute force and finite differences."""
 
 import itertools
-import time
 import tracemalloc
 import warnings
 
@@ -190,14 +189,6 @@ def test_rbm_log_partition_memory_stays_bounded():
     finally:
         tracemalloc.stop()
     assert peak < 64 * 2**20
-
-
-def test_rbm_log_partition_64_by_20_is_fast():
-    rbm = RBM.random(64, 20, rng=7, scale=0.5)
-    start = time.perf_counter()
-    log_partition(rbm)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0  # target 0.5 s on the reference machine; generous for CI noise
 
 
 @settings(max_examples=30, deadline=None)
