@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["UniformSource", "augment", "RBMGibbsKernel", "RBMTrainingKernel"]
+__all__ = ["UniformSource", "sigmoid_", "bernoulli_", "augment", "split", "RBMGibbsKernel", "RBMTrainingKernel"]
 
 _FLOAT32_ONE_BITS = np.uint32(0x3F800000)  # the IEEE-754 bits of 1.0f
 
@@ -282,21 +282,22 @@ class RBMTrainingKernel:
         G = self.G
         np.matmul(b.V_T, b.Hs, out=G)  # [[dW, db], [dc, 0]] in one product
 
-        # momentum and weight decay: delta <- m delta + G - lr*lambda*W;  P <- P + delta
-        delta = self.delta
-        if momentum:
-            np.multiply(delta, momentum, out=delta)
-            np.add(delta, G, out=delta)
-        else:
-            np.copyto(delta, G)
-        if self.decay_rate:
-            delta[:-1, :-1] -= self.decay_rate * self.P[:-1, :-1]
-        np.add(self.P, delta, out=self.P)
+        # weight decay, then momentum:  step = m * delta + G - lr*lambda*W;  P <- P + step
         if method == "fpcd":
             # fast parameters: decay by fast_decay, learn at fast_lr, no momentum or weight decay
             np.multiply(self.P_fast, self.fast_decay, out=self.P_fast)
-            np.multiply(G, self.fast_ratio, out=G)
-            np.add(self.P_fast, G, out=self.P_fast)
+            np.multiply(G, self.fast_ratio, out=self.P_chain)  # P_chain is free until the next update
+            np.add(self.P_fast, self.P_chain, out=self.P_fast)
+        if self.decay_rate:
+            G[:-1, :-1] -= self.decay_rate * self.P[:-1, :-1]
+        if momentum:
+            delta = self.delta
+            np.multiply(delta, momentum, out=delta)
+            np.add(delta, G, out=delta)
+            np.add(self.P, delta, out=self.P)
+        else:
+            np.add(self.P, G, out=self.P)
+            self.G, self.delta = self.delta, self.G  # delta now holds this step (no copy)
 
 
 class _Buffers:

@@ -75,6 +75,7 @@ def _readable_training(data, method, k, statistics, lr, batch_size, momentum, we
         ("fpcd", 2, "sampled", 0.1, 10, 0.5, 0.0, 0.05, 1.0),
         ("pcd", 1, "hidden_probs", 0.1, 10, 0.0, 0.0, None, 2.0),
         ("cd", 1, "hidden_probs", 0.1, 10, 0.0, 0.0, None, 0.5),
+        ("fpcd", 2, "hidden_probs", 0.1, 10, 0.9, 1e-2, 0.2, 2.0),
     ],
 )
 def test_fast_training_matches_readable_estimators(digits, method, k, statistics, lr, batch_size, momentum,
@@ -228,6 +229,16 @@ def test_history_without_recording_and_early_stop():
     assert history.chains.shape == (5, 4)
 
 
+def test_pcd_training_can_continue_from_its_chains():
+    data = bars_and_stripes(3)
+    a, b = RBM.random(9, 4, rng=0), RBM.random(9, 4, rng=0)
+    rng = np.random.default_rng(5)
+    history = train_rbm(a, data, method="pcd", epochs=3, batch_size=7, rng=rng, record_exact=False)
+    train_rbm(a, data, method="pcd", epochs=2, batch_size=7, rng=rng, record_exact=False, chains=history.chains)
+    train_rbm(b, data, method="pcd", epochs=5, batch_size=7, rng=5, record_exact=False)
+    np.testing.assert_allclose(a.W, b.W, rtol=0, atol=1e-12)
+
+
 def test_training_is_reproducible_and_rng_stream_continues():
     data = bars_and_stripes(3)
     a, b = RBM.random(9, 4, rng=0), RBM.random(9, 4, rng=0)
@@ -286,3 +297,28 @@ def test_sample_chains_samples_the_model(dtype):
     assert p_value > 1e-3
     wrong = RBM(rbm.W, rbm.b + 0.5, rbm.c, T=rbm.T)
     assert chi_square_test(samples, exact.probabilities(wrong))[1] < 1e-6  # the check has power
+
+
+def test_progress_bar_is_optional(capsys):
+    rbm = RBM.random(9, 4, rng=0)
+    train_rbm(rbm, bars_and_stripes(3), epochs=2, batch_size=7, rng=0, record_exact=False, progress=True)
+    train_rbm(rbm, bars_and_stripes(3), epochs=2, batch_size=7, rng=0, record_exact=False)
+    assert capsys.readouterr().out == ""  # tqdm, if installed, writes to stderr only
+
+
+def test_momentum_switching_on_uses_the_previous_step(digits):
+    """With momentum 0 in epoch 1 and 0.9 in epoch 2, the first momentum step reuses epoch 1's last step."""
+    data = digits[0][:40]
+    rbm = RBM.random(64, 8, rng=123, scale=0.1)
+    train_rbm(rbm, data, method="pcd", lr=0.1, epochs=2, batch_size=10, rng=3, shuffle=False,
+              record_exact=False, momentum=momentum_schedule(0.0, 0.9, switch_epoch=1))
+    expected = RBM.random(64, 8, rng=123, scale=0.1)
+    rng, chains = np.random.default_rng(3), np.zeros((10, 8))
+    delta = {key: np.zeros_like(value) for key, value in expected.params.items()}
+    for momentum in (0.0, 0.9):
+        for first in range(0, 40, 10):
+            grad, chains = pcd_gradient(expected, data[first : first + 10], chains, 1, rng)
+            for key, value in expected.params.items():
+                delta[key] = momentum * delta[key] + 0.1 * grad[key]
+                value += delta[key]
+    np.testing.assert_allclose(rbm.W, expected.W, rtol=0, atol=1e-12)
