@@ -30,7 +30,7 @@ book: setup
 test: test-unit test-notebooks test-browser
 
 test-unit: setup
-	$(PY) -m pytest -q tests/unit tests/results dreambook --doctest-modules
+	$(PY) -m pytest -q tests/unit $(wildcard tests/results) dreambook --doctest-modules
 
 test-notebooks: setup
 	$(PY) -m pytest -q --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg
