@@ -13,8 +13,9 @@ and matplotlib are imported only when an explorer is built.
 from .base import Explorer, time_callback
 from .notation import TemperatureExplorer
 from .phases import PhasesExplorer
+from .replay import ReplayExplorer
 
-__all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer"]
+__all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "ReplayExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases"]
+EXPLORER_MODULES = ["notation", "phases", "replay"]
