@@ -14,8 +14,10 @@ from .base import Explorer, time_callback
 from .notation import TemperatureExplorer
 from .phases import PhasesExplorer
 from .replay import ReplayExplorer
+from .sampling import SamplingExplorer
 
-__all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "ReplayExplorer"]
+__all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "ReplayExplorer",
+           "SamplingExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "replay"]
+EXPLORER_MODULES = ["notation", "phases", "replay", "sampling"]
