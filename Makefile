@@ -1,6 +1,6 @@
 # Dreaming and Sampling: the commands the README promises.
 #   make book   build the website into _build/html (and say where to open it)
-#   make test   run every test: unit, doctests, nbval strict, browser
+#   make test   run every test: unit, doctests, nbval strict, browser, assignments
 #   make execute  re-execute notebooks in place (refresh stored outputs)
 #   make lab    open the notebooks in JupyterLab
 #   make bench  run the performance benchmarks
@@ -11,7 +11,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test test-unit test-notebooks test-browser execute lab bench clean
+.PHONY: setup book test test-unit test-notebooks test-browser test-assignments execute lab bench clean
 
 setup: $(STAMP)
 
@@ -27,7 +27,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 book: setup
 	$(PY) tools/build_book.py
 
-test: test-unit test-notebooks test-browser
+test: test-unit test-notebooks test-browser test-assignments
 
 test-unit: setup
 	$(PY) -m pytest -q tests/unit $(wildcard tests/results) dreambook --doctest-modules
@@ -37,6 +37,9 @@ test-notebooks: setup
 
 test-browser: book
 	$(PY) -m pytest -q tests/browser
+
+test-assignments: book
+	$(PY) -m pytest -q tests/assignments
 
 execute: setup
 	$(PY) tools/execute_notebooks.py

@@ -25,6 +25,8 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT, help="build into OUTPUT/_build")
     args = parser.parse_args(argv)
     subprocess.run([sys.executable, str(ROOT / "tools" / "vendor.py")], check=True)
+    # The student notebooks the assignment pages offer for download (tools/assignments.py).
+    subprocess.run([sys.executable, str(ROOT / "tools" / "assignments.py")], check=True)
     html = args.output.resolve() / "_build" / "html"
     # A page removed from the book must not linger in the site.
     shutil.rmtree(html, ignore_errors=True)
