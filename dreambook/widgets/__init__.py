@@ -15,9 +15,10 @@ from .notation import TemperatureExplorer
 from .phases import PhasesExplorer
 from .replay import ReplayExplorer
 from .sampling import SamplingExplorer
+from .wake_sleep import WakeSleepExplorer
 
 __all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "ReplayExplorer",
-           "SamplingExplorer"]
+           "SamplingExplorer", "WakeSleepExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "replay", "sampling"]
+EXPLORER_MODULES = ["notation", "phases", "replay", "sampling", "wake_sleep"]

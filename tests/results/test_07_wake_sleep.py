@@ -1,0 +1,71 @@
+"""Chapter 7: wake-sleep on the bars problem (Hinton, Dayan, Frey & Neal 1995).
+
+The paper reports about 0.10 bits of KL(data || model); the book's target for
+its own procedure (decaying learning rate, restarts chosen by wake-phase free
+energy, never by the exact KL) is at most 0.35 bits, and the hand-built clean
+solution must score about 0.001 bits. One seed of the full run is re-run here
+(about 20 s of one core); the stored five-seed result is checked as well.
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from dreambook import wake_sleep as ws
+from dreambook.data import helmholtz_bars_distribution
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "wake_sleep_bars.py"
+TARGET_BITS = 0.35
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("wake_sleep_bars", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def distribution():
+    return helmholtz_bars_distribution()
+
+
+def test_bars_distribution_entropy(distribution):
+    states, probs = distribution
+    assert len(states) == 30
+    assert np.isclose(-(probs * np.log2(probs)).sum(), 3.428, atol=5e-4)
+
+
+def test_clean_solution_scores_about_a_thousandth_of_a_bit(distribution):
+    d = ws.decomposition(ws.clean_bars_machine(), *distribution)
+    assert d["kl_model"] == pytest.approx(0.001, abs=5e-4)
+    assert d["recognition_kl"] < 0.01
+
+
+@pytest.mark.slow
+def test_full_run_one_seed_reaches_target():
+    script = load_script()
+    with threadpool_limits(limits=1):
+        result = script.run(seed=0)
+    assert result["best"] == int(np.argmin(result["free_energy"]))  # chosen by free energy
+    assert result["chosen_kl"] <= TARGET_BITS
+    assert result["chosen_recognition_kl"] < result["chosen_kl"]  # model error dominates
+    # The paper's 0.10 bits is not claimed: nothing here asserts it.
+
+
+def test_stored_full_run_meets_target(distribution):
+    script = load_script()
+    stored = json.loads(script.OUTPUT.read_text())
+    runs = stored["runs"]
+    assert [r["seed"] for r in runs] == list(script.SEEDS)
+    chosen = np.array([r["chosen_kl"] for r in runs])
+    assert np.all(chosen <= TARGET_BITS)
+    for r in runs:
+        assert r["best"] == int(np.argmin(r["free_energy"]))
+        machine = script.from_json(r["model"])  # the stored machine reproduces its KL
+        assert ws.kl_bits(machine, *distribution) == pytest.approx(r["chosen_kl"], rel=1e-9)
