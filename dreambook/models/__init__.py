@@ -7,6 +7,7 @@ marginal), and holds a temperature ``T`` with :math:`p \\propto \\exp(-E/T)`.
 
 from .boltzmann import BoltzmannMachine, FullyVisibleBM, block_mask
 from .helmholtz import HelmholtzMachine
+from .hopfield import HopfieldNetwork
 from .rbm import RBM
 
-__all__ = ["FullyVisibleBM", "BoltzmannMachine", "RBM", "block_mask", "HelmholtzMachine"]
+__all__ = ["FullyVisibleBM", "BoltzmannMachine", "RBM", "block_mask", "HelmholtzMachine", "HopfieldNetwork"]

@@ -11,6 +11,7 @@ and matplotlib are imported only when an explorer is built.
 """
 
 from .base import Explorer, time_callback
+from .hopfield import DreamExplorer
 from .notation import TemperatureExplorer
 from .phases import PhasesExplorer
 from .replay import ReplayExplorer
@@ -18,7 +19,8 @@ from .sampling import SamplingExplorer
 from .wake_sleep import WakeSleepExplorer
 
 __all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "ReplayExplorer",
-           "SamplingExplorer", "WakeSleepExplorer"]
+           "SamplingExplorer", "WakeSleepExplorer",
+           "DreamExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "replay", "sampling", "wake_sleep"]
+EXPLORER_MODULES = ["notation", "phases", "replay", "sampling", "wake_sleep", "hopfield"]
