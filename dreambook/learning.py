@@ -964,3 +964,425 @@ def fit_like_sklearn(data, n_components=256, learning_rate=0.1, batch_size=10, n
             h_samples = np.floor(h_neg, h_neg)  # ... written in place: 0 unless set to 1
     rbm = RBM(components.T, intercept_visible, intercept_hidden)
     return rbm, h_samples
+
+
+# ---------------------------------------------------------------------------
+# Contrastive divergence under an exact microscope (small RBMs only).
+# Added for Chapter 4 ("RBMs and contrastive divergence under an exact microscope")
+# and Chapter 5 (pseudo-likelihood).
+# ---------------------------------------------------------------------------
+__all__ += [
+    "block_gibbs_matrices",
+    "cd_chain_distributions",
+    "expected_cd_gradient",
+    "MicroscopeHistory",
+    "train_small_rbm",
+    "pseudo_log_likelihood",
+]
+
+from .models._common import softplus  # noqa: E402  (the stable log(1 + e^a))
+
+#: Largest layer :func:`block_gibbs_matrices` and :func:`train_small_rbm` enumerate by default.
+MICROSCOPE_MAX_UNITS = 12
+
+
+def _check_small(rbm: RBM, max_units, what: str) -> None:
+    max_units = check_positive_int(max_units, "max_units")
+    if max(rbm.n_visible, rbm.n_hidden) > max_units:
+        raise ValueError(
+            f"{what} enumerates both layers of the RBM; it has {rbm.n_visible} visible and "
+            f"{rbm.n_hidden} hidden units, more than max_units={max_units}"
+        )
+
+
+def _log_conditional_matrix(logits: np.ndarray, states: np.ndarray) -> np.ndarray:
+    r"""``L[r, s] = log p(states_s | row r)`` for independent units with log-odds ``logits[r]``.
+
+    :math:`\log\prod_j \sigma(a_j)^{s_j}\sigma(-a_j)^{1-s_j} = a^\top s - \sum_j \operatorname{softplus}(a_j)`,
+    which is never positive and needs no logarithm of a probability.
+    """
+    return logits @ states.T - softplus(logits).sum(axis=1)[:, None]
+
+
+def block_gibbs_matrices(rbm, max_units=MICROSCOPE_MAX_UNITS):
+    r"""Exact matrices of the two half-steps of block Gibbs sampling in a small RBM.
+
+    With the states of each layer enumerated in :func:`dreambook.exact.all_states`
+    order,
+
+    .. math::
+
+        Q[v, h] = p(h \mid v) = \prod_j p(h_j \mid v), \qquad
+        R[h, v] = p(v \mid h) = \prod_i p(v_i \mid h),
+
+    so one block Gibbs step :math:`v \to h \to v'` has the transition matrix
+    :math:`P = QR` (rows sum to 1), and a distribution :math:`p_t` over the
+    visible states moves to :math:`p_{t+1} = p_t Q R`. The model's marginal
+    :math:`p(v)` is stationary: :math:`pP = p`.
+
+    Parameters
+    ----------
+    rbm : RBM
+    max_units : int, default 12
+        Refuse RBMs with a layer larger than this (the matrices have
+        :math:`2^{n_v + n_h}` entries).
+
+    Returns
+    -------
+    Q : ndarray, shape (2**n_visible, 2**n_hidden)
+    R : ndarray, shape (2**n_hidden, 2**n_visible)
+
+    Examples
+    --------
+    >>> rbm = RBM([[2.0]], [0.0], [-1.0])
+    >>> Q, R = block_gibbs_matrices(rbm)
+    >>> Q.round(4)                 # p(h | v): sigma(-1) and sigma(1)
+    array([[0.7311, 0.2689],
+           [0.2689, 0.7311]])
+    >>> p = exact.probabilities(rbm)
+    >>> bool(np.allclose(p @ Q @ R, p))   # the model is stationary
+    True
+    """
+    _check_rbm(rbm)
+    _check_small(rbm, max_units, "block_gibbs_matrices")
+    V = exact.all_states(rbm.n_visible)
+    H = exact.all_states(rbm.n_hidden)
+    # log-odds of p(h_j = 1 | v) and p(v_i = 1 | h): the RBM's conditionals are logistic
+    Q = np.exp(_log_conditional_matrix((V @ rbm.W + rbm.c) / rbm.T, H))
+    R = np.exp(_log_conditional_matrix((H @ rbm.W.T + rbm.b) / rbm.T, V))
+    return Q, R
+
+
+def _data_distribution(data: np.ndarray) -> np.ndarray:
+    """The empirical distribution of binary rows over all 2**n states (all_states order)."""
+    n = data.shape[1]
+    index = data.astype(np.int64) @ (1 << np.arange(n - 1, -1, -1))
+    return np.bincount(index, minlength=2**n) / data.shape[0]
+
+
+def cd_chain_distributions(rbm, data, k, max_units=MICROSCOPE_MAX_UNITS) -> np.ndarray:
+    r"""Exact distributions :math:`p_0, p_1, \dots, p_k` of the visible state of a CD chain.
+
+    :math:`p_0` is the empirical distribution of ``data`` (a chain starts at a
+    training example chosen uniformly), and :math:`p_{t+1} = p_t Q R` (see
+    :func:`block_gibbs_matrices`). As :math:`t \to \infty`, :math:`p_t` tends
+    to the model's marginal :math:`p_\infty(v)`. CD-k contrasts :math:`p_0`
+    with :math:`p_k` (Hinton 2002): it follows approximately the gradient of
+    :math:`\mathrm{KL}(p_0 \,\|\, p_\infty) - \mathrm{KL}(p_k \,\|\, p_\infty)`.
+
+    Parameters
+    ----------
+    rbm : RBM
+    data : array_like of 0/1, shape (m, n_visible)
+    k : int
+        Number of block Gibbs steps, >= 0.
+    max_units : int, default 12
+
+    Returns
+    -------
+    ndarray, shape (k + 1, 2**n_visible)
+        Row *t* is :math:`p_t` over the visible states in
+        :func:`dreambook.exact.all_states` order.
+
+    Examples
+    --------
+    >>> rbm = RBM.random(3, 2, rng=0, scale=1.0)
+    >>> p = cd_chain_distributions(rbm, [[1, 0, 1]], k=200)
+    >>> float(p[0, 0b101]), bool(np.allclose(p[-1], exact.probabilities(rbm)))
+    (1.0, True)
+    """
+    _check_rbm(rbm)
+    data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
+    k = check_nonnegative_int(k, "k")
+    Q, R = block_gibbs_matrices(rbm, max_units)
+    out = np.empty((k + 1, 2**rbm.n_visible))
+    out[0] = _data_distribution(data)
+    for t in range(k):
+        out[t + 1] = (out[t] @ Q) @ R
+    return out
+
+
+def _weighted_statistics(rbm: RBM, V: np.ndarray, weights: np.ndarray) -> dict:
+    r""":math:`\sum_v w(v)\,[v\,p(h \mid v)^\top,\ v,\ p(h \mid v)]` for visible states ``V``."""
+    P_h = rbm.hidden_probs(V)
+    weighted = V * weights[:, None]
+    return {"W": weighted.T @ P_h, "b": weights @ V, "c": weights @ P_h}
+
+
+def _positive_minus(rbm: RBM, data: np.ndarray, negative: dict) -> dict:
+    positive = rbm.sufficient_statistics(data, rbm.hidden_probs(data))
+    return {key: (positive[key] - negative[key]) / rbm.T for key in rbm.params}
+
+
+def expected_cd_gradient(rbm, data, k=1, max_units=MICROSCOPE_MAX_UNITS) -> dict:
+    r"""The exact expectation of the CD-k estimate :func:`cd_gradient`, over all of its sampling.
+
+    With :math:`p_k` the distribution of the chain's visible state after *k*
+    block Gibbs steps from the data (:func:`cd_chain_distributions`),
+
+    .. math::
+
+        \mathbb{E}[\widehat{\Delta W}] = \frac1T\Big(\big\langle v\,p(h \mid v)^\top\big\rangle_{p_0}
+        - \big\langle v\,p(h \mid v)^\top\big\rangle_{p_k}\Big),
+
+    and likewise for the biases. This is the expectation of ``cd_gradient``
+    with ``statistics="hidden_probs"`` and with ``statistics="sampled"``
+    (sampling the hidden units does not change the mean). The exact gradient
+    is the same expression with :math:`p_k` replaced by the model's
+    :math:`p_\infty`, so the difference is the **bias** of CD-k, free of any
+    sampling noise. Only for small RBMs (both layers are enumerated).
+
+    Parameters
+    ----------
+    rbm : RBM
+    data : array_like of 0/1, shape (m, n_visible)
+    k : int, default 1
+        Number of Gibbs steps, >= 1.
+    max_units : int, default 12
+
+    Returns
+    -------
+    dict
+        Keyed like ``rbm.params``.
+
+    Examples
+    --------
+    >>> rbm = RBM.random(4, 3, rng=0, scale=0.5)
+    >>> data = [[1, 0, 1, 0], [0, 1, 0, 1]]
+    >>> far = expected_cd_gradient(rbm, data, k=500)        # a long chain forgets the data
+    >>> bool(np.allclose(far["W"], exact_gradient(rbm, data)["W"]))
+    True
+    """
+    _check_rbm(rbm)
+    data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
+    k = check_positive_int(k, "k")
+    p_k = cd_chain_distributions(rbm, data, k, max_units)[-1]
+    negative = _weighted_statistics(rbm, exact.all_states(rbm.n_visible), p_k)
+    return _positive_minus(rbm, data, negative)
+
+
+@dataclass
+class MicroscopeHistory:
+    r"""What :func:`train_small_rbm` recorded, one entry per recorded update.
+
+    Attributes
+    ----------
+    method : str
+    k : int
+    lr : float
+    updates : ndarray of int
+        Number of parameter updates made before the record (0 = initial model).
+    log_likelihood : ndarray
+        Exact mean log-likelihood of the training data, nats per example.
+    cosine : ndarray
+        Cosine between the *expected* CD-k update (:func:`expected_cd_gradient`)
+        and the exact gradient: the direction of CD-k free of sampling noise.
+    cosine_sampled : ndarray
+        Cosine between one sampled CD-k estimate on all the data
+        (:func:`cd_gradient`) and the exact gradient.
+    relative_bias : ndarray
+        :math:`\lVert \mathbb{E}[\hat g_{\rm CD}] - g\rVert / \lVert g\rVert`.
+    weight_norm : ndarray
+        Frobenius norm of ``W``.
+    """
+
+    method: str
+    k: int
+    lr: float
+    updates: np.ndarray
+    log_likelihood: np.ndarray
+    cosine: np.ndarray
+    cosine_sampled: np.ndarray
+    relative_bias: np.ndarray
+    weight_norm: np.ndarray
+
+    def __repr__(self) -> str:
+        return (
+            f"MicroscopeHistory(method={self.method!r}, k={self.k}, lr={self.lr}, "
+            f"updates={int(self.updates[-1])}, final log-likelihood={self.log_likelihood[-1]:.4f} nats)"
+        )
+
+
+class _Microscope:
+    """Exact quantities of a small RBM on fixed data, sharing one enumeration of the visible layer."""
+
+    def __init__(self, rbm: RBM, data: np.ndarray, max_units):
+        self.rbm, self.data = rbm, data
+        self.V = exact.all_states(rbm.n_visible, max_units=max_units)
+        self.data_index = data.astype(np.int64) @ (1 << np.arange(rbm.n_visible - 1, -1, -1))
+
+    def log_probs(self) -> np.ndarray:
+        u = self.rbm.unnormalized_log_prob(self.V)
+        top = u.max()
+        return u - (top + np.log(np.exp(u - top).sum()))
+
+    def log_likelihood(self) -> float:
+        return float(self.log_probs()[self.data_index].mean())
+
+    def exact_gradient(self) -> dict:
+        p = np.exp(self.log_probs())
+        return _positive_minus(self.rbm, self.data, _weighted_statistics(self.rbm, self.V, p))
+
+
+def train_small_rbm(
+    rbm,
+    data,
+    method="cd",
+    k=1,
+    lr=0.1,
+    n_updates=1000,
+    rng=None,
+    record_every=100,
+    weight_decay=0.0,
+    max_units=MICROSCOPE_MAX_UNITS,
+) -> MicroscopeHistory:
+    r"""Full-batch training of a small RBM, watched through exact diagnostics; updated in place.
+
+    Every update uses **all** of ``data`` (no minibatches, no momentum):
+    :math:`\theta \leftarrow \theta + \eta(\hat g - \lambda W)` with
+
+    * ``method="exact"``: the exact gradient (the visible layer enumerated);
+    * ``method="cd"``: the sampled CD-k estimate, exactly as
+      :func:`train_rbm` computes it with ``batch_size=len(data)`` and
+      ``shuffle=False`` (same kernel, same random stream: the recorded
+      diagnostics draw from ``rng.spawn``);
+    * ``method="expected_cd"``: the exact *expectation* of the CD-k estimate
+      (:func:`expected_cd_gradient`), i.e. CD-k without sampling noise.
+
+    Before training and after every ``record_every`` updates it records the
+    exact log-likelihood, the cosine of the expected and of one sampled CD-k
+    update with the exact gradient, the relative bias of CD-k and the size of
+    the weights (see :class:`MicroscopeHistory`). Both layers are enumerated,
+    so this is for models like the 9-9 RBM of Chapter 4.
+
+    Parameters
+    ----------
+    rbm : RBM
+        Trained in place.
+    data : array_like of 0/1, shape (m, n_visible)
+    method : {"exact", "cd", "expected_cd"}
+    k : int, default 1
+        Gibbs steps of CD (also the *k* of the recorded cosines for ``"exact"``).
+    lr : float, default 0.1
+    n_updates : int, default 1000
+    rng : numpy.random.Generator or int
+        Required (CD sampling and the sampled cosine).
+    record_every : int, default 100
+    weight_decay : float, default 0.0
+        L2 penalty on ``W``.
+    max_units : int, default 12
+
+    Returns
+    -------
+    MicroscopeHistory
+
+    Examples
+    --------
+    >>> from dreambook.data import bars_and_stripes
+    >>> rbm = RBM.random(9, 4, rng=0)
+    >>> h = train_small_rbm(rbm, bars_and_stripes(3), method="exact", n_updates=200,
+    ...                     record_every=100, rng=0)
+    >>> h.updates.tolist(), bool(h.log_likelihood[-1] > h.log_likelihood[0])
+    ([0, 100, 200], True)
+    """
+    _check_rbm(rbm)
+    data = np.ascontiguousarray(check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False))
+    method = _check_choice(method, "method", ("exact", "cd", "expected_cd"))
+    k = check_positive_int(k, "k")
+    lr = check_positive_float(lr, "lr")
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
+    rng = as_generator(rng)
+    record_every = check_positive_int(record_every, "record_every")
+    weight_decay = _check_nonnegative_float(weight_decay, "weight_decay")
+    _check_small(rbm, max_units, "train_small_rbm")
+
+    scope = _Microscope(rbm, data, max_units)
+    # the diagnostics draw from a child stream, so training uses rng exactly as train_rbm would
+    try:
+        record_rng = rng.spawn(1)[0]
+    except (TypeError, ValueError):  # a bit generator without a seed sequence cannot spawn
+        record_rng = np.random.default_rng(rng.integers(2**63))
+    rows = []
+
+    def record(update: int) -> None:
+        exact_grad = scope.exact_gradient()
+        expected = expected_cd_gradient(rbm, data, k, max_units)
+        sampled = cd_gradient(rbm, data, k, record_rng)
+        g, e = _flatten(exact_grad), _flatten(expected)
+        norm = np.linalg.norm(g)
+        rows.append((
+            update,
+            scope.log_likelihood(),
+            _cosine(expected, exact_grad),
+            _cosine(sampled, exact_grad),
+            float(np.linalg.norm(e - g) / norm) if norm > 0 else float("nan"),
+            float(np.linalg.norm(rbm.W)),
+        ))
+
+    record(0)
+    if method == "cd":
+        def callback(epoch, _rbm, _history):
+            if epoch % record_every == 0:
+                record(epoch)
+
+        train_rbm(rbm, data, method="cd", k=k, lr=lr, epochs=n_updates, batch_size=data.shape[0],
+                  weight_decay=weight_decay, rng=rng, shuffle=False, record_exact=False,
+                  callback=callback)
+    else:
+        for update in range(1, n_updates + 1):
+            if method == "exact":
+                grad = scope.exact_gradient()
+            else:
+                grad = expected_cd_gradient(rbm, data, k, max_units)
+            rbm.W += lr * (grad["W"] - weight_decay * rbm.W)
+            rbm.b += lr * grad["b"]
+            rbm.c += lr * grad["c"]
+            if update % record_every == 0:
+                record(update)
+    columns = [np.asarray(column) for column in zip(*rows)]
+    return MicroscopeHistory(method, k, lr, columns[0].astype(int), *columns[1:])
+
+
+def pseudo_log_likelihood(rbm, data) -> np.ndarray:
+    r"""Exact pseudo-log-likelihood :math:`\sum_i \log p(v_i \mid v_{-i})` of each row, in nats.
+
+    Each conditional needs only a difference of free energies, never
+    :math:`Z`: with :math:`\tilde v^{(i)}` the state with pixel *i* flipped,
+
+    .. math::
+
+        \log p(v_i \mid v_{-i}) = -\operatorname{softplus}\big((F(v) - F(\tilde v^{(i)}))/T\big).
+
+    scikit-learn's ``BernoulliRBM.score_samples`` returns
+    :math:`n_v \log p(v_i \mid v_{-i})` for **one** randomly chosen pixel *i*
+    per row: an unbiased, noisy estimate of this sum. It is not the
+    log-likelihood :math:`\log p(v)`, which needs :math:`\log Z`.
+
+    Parameters
+    ----------
+    rbm : RBM
+    data : array_like of 0/1, shape (m, n_visible)
+
+    Returns
+    -------
+    ndarray, shape (m,)
+
+    Examples
+    --------
+    With no weights the pixels are independent and the two coincide:
+
+    >>> rbm = RBM(np.zeros((3, 2)), [0.0, 1.0, -1.0], [0.0, 0.0])
+    >>> x = [[1, 0, 1]]
+    >>> bool(np.allclose(pseudo_log_likelihood(rbm, x), exact.log_prob(rbm, x)))
+    True
+    """
+    _check_rbm(rbm)
+    data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
+    m, n = data.shape
+    free = rbm.free_energy(data)
+    flipped = np.repeat(data[:, None, :], n, axis=1)
+    diagonal = np.arange(n)
+    flipped[:, diagonal, diagonal] = 1.0 - flipped[:, diagonal, diagonal]
+    free_flipped = rbm.free_energy(flipped.reshape(m * n, n)).reshape(m, n)
+    # log sigma(-x) = -softplus(x), x = (F(v) - F(v~)) / T
+    return -softplus((free[:, None] - free_flipped) / rbm.T).sum(axis=1)

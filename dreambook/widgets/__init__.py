@@ -11,8 +11,10 @@ and matplotlib are imported only when an explorer is built.
 """
 
 from .base import Explorer, time_callback
+from .cd import CDExplorer
 from .hopfield import DreamExplorer
 from .notation import TemperatureExplorer
+from .pcd import AISExplorer, DreamGalleryExplorer
 from .phases import PhasesExplorer
 from .replay import ReplayExplorer
 from .sampling import SamplingExplorer
@@ -20,7 +22,7 @@ from .wake_sleep import WakeSleepExplorer
 
 __all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "ReplayExplorer",
            "SamplingExplorer", "WakeSleepExplorer",
-           "DreamExplorer"]
+           "DreamExplorer", "CDExplorer", "AISExplorer", "DreamGalleryExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "replay", "sampling", "wake_sleep", "hopfield"]
+EXPLORER_MODULES = ["notation", "phases", "replay", "sampling", "wake_sleep", "hopfield", "cd", "pcd"]

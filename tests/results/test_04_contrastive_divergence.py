@@ -1,0 +1,140 @@
+"""Chapter 4: CD-k against the exact gradient on 3x3 bars-and-stripes.
+
+Targets (issue of the chapter; prototype measurements, median of 5 seeds,
+RBM 9-9, full batch, lr 0.1, W ~ N(0, 0.01^2), 30 000 updates), as total
+log-likelihood of the 14 images in nats (best possible -14 ln 14 = -36.95):
+
+* exact gradient  -37.2 +- 1.5
+* CD-10           -39.7 +- 1.5
+* CD-1            peaks, then falls by at least 3 nats
+
+The slow tests re-run ``scripts/ch04_cd_microscope.py``: the reproduction on
+the full setting (5 seeds x 3 methods x 30 000 updates, about a minute of CPU,
+run on two processes), and one learning-rate column of the explorer's grid;
+both must equal the committed files the chapter and its explorer read. The
+fast tests check the bias of CD-k that explains the result.
+"""
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dreambook import exact
+from dreambook.data import bars_and_stripes
+from dreambook.learning import block_gibbs_matrices, cd_chain_distributions, exact_gradient, expected_cd_gradient
+from dreambook.models import RBM
+
+ROOT = Path(__file__).resolve().parents[2]
+BEST_TOTAL = -14 * np.log(14)
+
+
+def _script():
+    """The committed script, imported by name so that its worker processes can find it."""
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.insert(0, str(ROOT / "scripts"))
+    return importlib.import_module("ch04_cd_microscope")
+
+
+def _flat(grad):
+    return np.concatenate([np.ravel(grad[key]) for key in ("W", "b", "c")])
+
+
+# ---------------------------------------------------------------------------
+# Fast checks
+# ---------------------------------------------------------------------------
+def test_best_possible_total_log_likelihood_is_minus_14_ln_14():
+    data = bars_and_stripes(3)
+    assert len(np.unique(data, axis=0)) == 14
+    assert BEST_TOTAL == pytest.approx(-36.947, abs=1e-3)
+    # the uniform distribution over the data set attains it
+    assert 14 * np.log(1 / 14) == pytest.approx(BEST_TOTAL)
+
+
+def test_cd_bias_grows_with_the_weights_and_shrinks_with_k():
+    """Bengio & Delalleau (2009); Fischer & Igel (2011): as in the chapter's figure."""
+    data = bars_and_stripes(3)
+    direction = RBM.random(9, 9, rng=3, scale=1.0)
+
+    def relative_bias(scale, k):
+        model = RBM(scale * direction.W, np.zeros(9), np.zeros(9))
+        g = _flat(exact_gradient(model, data))
+        return np.linalg.norm(_flat(expected_cd_gradient(model, data, k)) - g) / np.linalg.norm(g)
+
+    assert relative_bias(0.1, 1) < 0.05
+    assert relative_bias(1.0, 1) > relative_bias(1.0, 3) > relative_bias(1.0, 10)
+    assert relative_bias(10.0, 1) > 0.3 > 10 * relative_bias(0.1, 1)
+    assert relative_bias(10.0, 30) > 1000 * relative_bias(1.0, 30)
+
+
+def test_chain_mixes_slower_as_weights_grow():
+    direction = RBM.random(9, 9, rng=3, scale=1.0)
+    second = []
+    for scale in (0.1, 1.0, 10.0):
+        Q, R = block_gibbs_matrices(RBM(scale * direction.W, np.zeros(9), np.zeros(9)))
+        second.append(np.sort(np.abs(np.linalg.eigvals(Q @ R)))[-2])
+    assert second[0] < 0.05 < second[1] < second[2] and second[2] > 0.98
+
+
+def test_cd_objective_is_nonnegative_and_cd_descends_it():
+    """J_k = KL(p0||p_inf) - KL(pk||p_inf) >= 0, and the CD-1 update decreases it."""
+    data = bars_and_stripes(3)
+    rbm = RBM.random(9, 9, rng=0, scale=1.0)
+
+    def J(model):
+        p = cd_chain_distributions(model, data, 1)
+        p_inf = exact.probabilities(model)
+        return exact.kl_divergence(p[0], p_inf) - exact.kl_divergence(p[-1], p_inf)
+
+    update = expected_cd_gradient(rbm, data, k=1)
+    moved = rbm.copy()
+    for key, value in moved.params.items():
+        value += 1e-3 * update[key]
+    assert J(rbm) > 0
+    assert J(moved) < J(rbm)
+
+
+# ---------------------------------------------------------------------------
+# The full reproduction, re-run by the committed script
+# ---------------------------------------------------------------------------
+@pytest.mark.slow
+def test_full_reproduction_meets_the_targets_and_equals_the_committed_file():
+    script = _script()
+    result = script.reproduction(processes=2)
+    summary = script.summary(result)
+    assert summary["exact_final"] == pytest.approx(-37.2, abs=1.5)
+    assert summary["cd10_final"] == pytest.approx(-39.7, abs=1.5)
+    assert summary["cd1_drop"] >= 3.0
+    assert summary["cd1_peak"] > summary["cd1_final"] + 3.0
+    # the cosine of the expected CD-k update with the true gradient: 1 at the start,
+    # then lower for CD-1 than for CD-10 over the second half of training
+    half = result["updates"].size // 2
+    for name in ("cd1", "cd10"):
+        assert np.all(result[f"{name}_cosine"][:, 1] > 0.99)
+    assert np.median(result["cd1_cosine"][:, half:]) < 0.5 < np.median(result["cd10_cosine"][:, half:])
+    stored = np.load(script.REPRODUCTION_FILE)
+    assert sorted(stored.files) == sorted(result)
+    for key in stored.files:
+        np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-10, equal_nan=True, err_msg=key)
+
+
+@pytest.mark.slow
+def test_explorer_grid_regenerates():
+    """The committed grid is what the script computes: the lr = 0.1 column is recomputed in full
+    (4 of the 20 runs; the others differ only in the learning rate)."""
+    script = _script()
+    stored = np.load(script.GRID_FILE)
+    assert sorted(stored.files) == ["cosine", "cosine_sampled", "ks", "log_likelihood", "lrs", "seed", "updates"]
+    np.testing.assert_array_equal(stored["lrs"], script.GRID_LRS)
+    np.testing.assert_array_equal(stored["ks"], script.GRID_KS)
+    result = script.grid(lrs=(0.1,), processes=2)
+    i = list(script.GRID_LRS).index(0.1)
+    np.testing.assert_array_equal(result["updates"], stored["updates"])
+    for key in ("log_likelihood", "cosine", "cosine_sampled"):
+        np.testing.assert_allclose(result[key][0], stored[key][i], rtol=1e-7, atol=1e-10, equal_nan=True, err_msg=key)
+    # the explorer's message: at lr 0.1 CD-1 falls from its peak, the exact gradient does not
+    total = 14 * stored["log_likelihood"][i]
+    assert total[1].max() - total[1, -1] >= 3.0
+    assert total[0, -1] == pytest.approx(total[0].max())
