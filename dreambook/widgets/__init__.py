@@ -12,6 +12,7 @@ and matplotlib are imported only when an explorer is built.
 
 from .base import Explorer, time_callback
 from .cd import CDExplorer
+from .encoder import EncoderExplorer
 from .hopfield import DreamExplorer
 from .notation import TemperatureExplorer
 from .pcd import AISExplorer, DreamGalleryExplorer
@@ -20,9 +21,9 @@ from .replay import ReplayExplorer
 from .sampling import SamplingExplorer
 from .wake_sleep import WakeSleepExplorer
 
-__all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "ReplayExplorer",
-           "SamplingExplorer", "WakeSleepExplorer",
-           "DreamExplorer", "CDExplorer", "AISExplorer", "DreamGalleryExplorer"]
+__all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "SamplingExplorer",
+           "ReplayExplorer", "DreamExplorer", "WakeSleepExplorer", "CDExplorer",
+           "EncoderExplorer", "AISExplorer", "DreamGalleryExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "replay", "sampling", "wake_sleep", "hopfield", "cd", "pcd"]
+EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd"]

@@ -1,0 +1,98 @@
+"""Chapter 3, "Boltzmann machines (1985)": the 4-2-4 encoder results the chapter reports.
+
+Ackley, Hinton & Sejnowski (1985) report that in 250 runs of the 4-2-4 encoder
+their procedure always found a global minimum (median 110 learning cycles,
+longest 1810). The chapter's claims, with the settings of
+book/03-boltzmann-machines.ipynb:
+
+* the paper's sampled procedure discovers a solution within 2000 cycles in at
+  least 95 % of seeds 0-49 (the notebook runs only seeds 0-9, for 600 cycles);
+* judged at the final weights, exact statistics of the noisy-clamping
+  distribution with the best of 5 restarts chosen by training log-likelihood
+  solve at least 95 % of 50 seeds;
+* the plain exact gradient (clean data, the same starts) solves at most 30 %;
+* stuck and solved networks separate cleanly by training log-likelihood,
+  which is why the selection works;
+* the sampled procedure loses solutions it found (G rises, weights grow).
+
+Success is always judged exactly (dreambook.encoder.evaluate).
+"""
+
+import numpy as np
+import pytest
+
+from dreambook import encoder as enc
+
+TARGET = 0.95  # the paper: 250 of 250; we require at least 95 % of 50 seeds
+PLAIN_CEILING = 0.30
+N_SEEDS = 50
+
+PATTERNS = enc.encoder_patterns(4)
+P_NOISY = enc.noisy_distribution(PATTERNS, 0.15, 0.05)
+P_CLEAN = enc.clean_distribution(PATTERNS)
+
+
+@pytest.fixture(scope="module")
+def restarts():
+    starts = [(seed, r) for seed in range(N_SEEDS) for r in range(5)]
+    return enc.train_exact_population(starts, P_NOISY, lr=1.0, n_steps=1500)
+
+
+def test_paper_procedure_discovers_a_solution_in_at_least_95_percent_of_50_seeds():
+    first = []
+    for seed in range(N_SEEDS):
+        history = enc.train_paper(enc.encoder_machine(), 2000, rng=seed, record_every=10,
+                                  stop_when_solved=True)
+        first.append(history.first_solved)
+    found = [f for f in first if f is not None]
+    rate = enc.success_rate(len(found), N_SEEDS)
+    assert rate.rate >= TARGET, f"paper's procedure discovered a solution in {rate}"
+    # The paper's longest run took 1810 cycles; its median was 110. Ours is
+    # slower (a stricter test than "four different codes") but of the same order.
+    assert np.median(found) < 500
+
+
+def test_exact_noisy_clamping_best_of_5_restarts_solves_at_least_95_percent(restarts):
+    chosen = enc.best_of_restarts(restarts, 5)
+    rate = enc.success_rate(restarts.solved[chosen])
+    assert rate.rate >= TARGET, f"best of 5 restarts: {rate}"
+    single = enc.success_rate(restarts.solved[::5])
+    assert single.rate < TARGET  # one restart alone is not enough: the restarts matter
+
+
+def test_training_likelihood_separates_solved_from_stuck(restarts):
+    ll = restarts.log_likelihood
+    assert restarts.solved.any() and (~restarts.solved).any()
+    assert ll[~restarts.solved].max() < ll[restarts.solved].min()
+
+
+def test_plain_exact_gradient_mostly_fails():
+    plain = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_CLEAN,
+                                       lr=1.0, n_steps=1500)
+    rate = enc.success_rate(plain.solved)
+    assert rate.rate <= PLAIN_CEILING, f"plain exact gradient: {rate}"
+    # the failures are code collisions, not near misses
+    for model, solved in zip(plain.models, plain.solved):
+        if not solved:
+            assert enc.evaluate(model).n_distinct_codes < 4
+
+
+def test_exact_sign_steps_mostly_fail():
+    sign = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_NOISY,
+                                      lr=0.2, n_steps=1500, update="sign")
+    assert enc.success_rate(sign.solved).rate <= PLAIN_CEILING
+
+
+def test_sampled_procedure_finds_then_loses_solutions():
+    """The notebook's sample: seeds 0-9, 600 cycles."""
+    runs = [enc.train_paper(enc.encoder_machine(), 600, rng=seed, record_every=10) for seed in range(10)]
+    ever = np.array([h.ever_solved for h in runs])
+    assert ever.sum() >= 7
+    # after their discovery, solved networks are unsolved again at a good fraction of checks
+    later = [ok for h in runs if h.ever_solved for ok in h.solved[h.steps.index(h.first_solved):]]
+    assert later.count(False) >= 0.1 * len(later)
+    G = np.median([h.G for h in runs], axis=0)
+    weights = np.median([h.max_abs_weight for h in runs], axis=0)
+    steps = runs[0].steps
+    assert G[-1] > G[steps.index(100)]  # G rises after the first hundred cycles
+    assert weights[-1] > 2 * weights[steps.index(100)]
