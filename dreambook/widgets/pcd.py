@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import exact
+from .._validation import as_generator, check_binary
 from ..estimate import ais_log_partition, linear_betas
 from ..learning import fpcd_gradient, init_visible_bias, pcd_gradient, train_rbm
 from ..models import RBM
@@ -147,10 +148,10 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, 
         raise ValueError(f"dreamer must be one of {DREAMERS}, got {dreamer!r}")
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm must be a dreambook.models.RBM, got {type(rbm).__name__}")
-    data = np.asarray(data, dtype=float)
-    rng = np.random.default_rng(rng)
+    data = check_binary(data, "data", rbm.n_visible, allow_1d=False)
+    rng = as_generator(rng)
     model = rbm.copy()
-    chains = np.asarray(chains, dtype=float).copy()
+    chains = check_binary(chains, "chains", rbm.n_hidden, allow_1d=False).copy()
     fast_lr = lr if fast_lr is None else fast_lr
     fast = {key: np.zeros_like(value) for key, value in model.params.items()}
     weights = 1 << np.arange(model.n_hidden)

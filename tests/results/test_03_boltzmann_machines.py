@@ -96,3 +96,28 @@ def test_sampled_procedure_finds_then_loses_solutions():
     steps = runs[0].steps
     assert G[-1] > G[steps.index(100)]  # G rises after the first hundred cycles
     assert weights[-1] > 2 * weights[steps.index(100)]
+
+
+@pytest.mark.slow
+def test_ablation_noisy_clamping_is_what_finds_solutions():
+    """The chapter's ablation (seeds 0-19, up to 2000 cycles, stop when solved).
+
+    Stated in the verdict section and the ablation exercise's solution: the full
+    procedure discovers a solution in 20 of 20 (median cycle 380), without
+    annealing 20 of 20 (median 225), without noisy clamping only 5 of 20
+    (median 70 among those that succeed).
+    """
+    variants = {
+        "paper": (enc.PAPER, 20, 380),
+        "no annealing": (enc.PAPER.replace(schedule=(1.0,) * 10), 20, 225),
+        "no noisy clamping": (enc.PAPER.replace(p_flip_on=0.0, p_flip_off=0.0), 5, 70),
+    }
+    for name, (procedure, n_found, median_cycle) in variants.items():
+        first = [
+            enc.train_paper(enc.encoder_machine(), 2000, rng=seed, procedure=procedure,
+                            stop_when_solved=True).first_solved
+            for seed in range(20)
+        ]
+        found = [f for f in first if f is not None]
+        assert len(found) == n_found, name
+        assert np.median(found) == median_cycle, name

@@ -86,3 +86,14 @@ def test_gallery_and_ais_explorers_render():
     assert "20 annealing steps" in ais.image.value or "of 20 annealing steps" in ais.image.value
     ais.controls[0].value = 0.5
     assert "inverse temperature 0.50" in ais.image.value
+
+
+def test_persistent_dreams_refuses_implicit_randomness_and_bad_data():
+    rbm = RBM.random(4, 3, rng=0, scale=1.0)
+    data = np.eye(4)
+    with pytest.raises(TypeError, match="rng"):
+        persistent_dreams(rbm, data, np.zeros((4, 3)), "PCD", n_updates=2, batch_size=2)
+    with pytest.raises(ValueError, match="data"):
+        persistent_dreams(rbm, data * 0.5, np.zeros((4, 3)), "PCD", n_updates=2, batch_size=2, rng=0)
+    with pytest.raises(ValueError, match="chains"):
+        persistent_dreams(rbm, data, np.zeros((4, 2)), "PCD", n_updates=2, batch_size=2, rng=0)
