@@ -18,6 +18,11 @@ __all__ = [
     "check_positive_float",
     "check_binary",
     "check_finite_array",
+    "check_bool",
+    "check_seed",
+    "check_parameter",
+    "check_symmetric",
+    "check_model",
 ]
 
 
@@ -114,6 +119,8 @@ def check_binary(x, name: str, n_units: int | None = None, allow_1d: bool = True
     arr = np.asarray(x)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be a numeric array of 0s and 1s, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real-valued 0s and 1s, got dtype {arr.dtype}")
     if arr.ndim == 1 and allow_1d:
         arr = arr[None, :]
     if arr.ndim != 2:
@@ -126,3 +133,93 @@ def check_binary(x, name: str, n_units: int | None = None, allow_1d: bool = True
     if not np.all((arr == 0) | (arr == 1)):
         raise ValueError(f"{name} must be binary: every value 0 or 1 (NaN is not allowed)")
     return arr
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a bool; only ``True``/``False`` (or numpy bools) are accepted.
+
+    A string such as ``"no"`` is truthy in Python, so it is refused rather
+    than silently read as ``True``.
+
+    >>> check_bool(False, "joint")
+    False
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_seed(seed, name: str = "seed"):
+    """Return a reproducible seed: a non-negative int or a non-empty sequence of them.
+
+    ``None`` (fresh operating-system entropy) is refused, because a result
+    seeded with it cannot be reproduced.
+
+    >>> check_seed((3, 1))
+    (3, 1)
+    """
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
+        if seed < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {seed}")
+        return int(seed)
+    if isinstance(seed, (tuple, list, np.ndarray)) and len(seed) > 0:
+        return tuple(check_seed(s, name) for s in np.asarray(seed, dtype=object).ravel())
+    raise TypeError(
+        f"{name} must be a non-negative integer or a sequence of them (None is not reproducible), "
+        f"got {seed!r}"
+    )
+
+
+def check_parameter(a, name: str, shape: tuple) -> np.ndarray:
+    """Check a model's parameter array as it is now: float64, this exact ``shape``, finite.
+
+    Used when a model is *used*, not only when it is built, so that a
+    parameter edited in place (``model.W[0, 1] = np.nan``) is refused rather
+    than sampled. Returns the array itself (no copy).
+    """
+    if not isinstance(a, np.ndarray) or a.dtype != np.float64:
+        raise TypeError(
+            f"model parameter {name} must be a float64 numpy array, got "
+            f"{type(a).__name__}{'' if not isinstance(a, np.ndarray) else ' of dtype ' + str(a.dtype)}"
+        )
+    if a.shape != tuple(shape):
+        raise ValueError(f"model parameter {name} must have shape {tuple(shape)}, got {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"model parameter {name} must contain only finite values (no NaN or inf)")
+    return a
+
+
+def check_symmetric(W: np.ndarray, name: str = "W") -> None:
+    """Require a square matrix symmetric (to rounding) with an exactly zero diagonal."""
+    asym = np.abs(W - W.T)
+    tol = 1e-12 * max(1.0, float(np.max(np.abs(W), initial=0.0)))
+    if asym.size and np.max(asym) > tol:
+        i, j = np.unravel_index(np.argmax(asym), W.shape)
+        raise ValueError(
+            f"{name} must be symmetric (W[i, j] == W[j, i]); "
+            f"W[{i}, {j}] = {W[i, j]} but W[{j}, {i}] = {W[j, i]}"
+        )
+    diag = np.abs(np.diag(W))
+    if diag.size and np.max(diag) > 0:
+        i = int(np.argmax(diag))
+        raise ValueError(
+            f"{name} must have a zero diagonal (no self-connections); W[{i}, {i}] = {W[i, i]}"
+        )
+
+
+def check_model(model, kinds, name: str = "model", func: str | None = None, hint: str = ""):
+    """Return ``model`` after checking its type and its parameters *as they are now*.
+
+    ``kinds`` is a class or a tuple of classes. The model's own
+    ``check_parameters()`` then verifies shapes, finiteness, symmetry and so
+    on, so that a model edited after construction is refused, not sampled.
+    """
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    if not isinstance(model, kinds):
+        names = [k.__name__ for k in kinds]
+        wanted = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        article = "an" if wanted.startswith("RBM") else "a"
+        where = f" for {func}" if func else ""
+        raise TypeError(f"{name} must be {article} {wanted}{where}, got {type(model).__name__}{hint}")
+    model.check_parameters()
+    return model

@@ -61,8 +61,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ._special import logsumexp
 from . import exact, sampling
 from ._validation import (
+    check_bool,
+    check_seed,
+    check_model,
     as_generator,
     check_binary,
     check_finite_array,
@@ -252,8 +256,7 @@ def encoder_machine(v: int = 4, h: int = 2, rng=None, scale: float = 0.0, T: flo
 
 def _encoder_shape(model) -> tuple[int, int]:
     """(v, h) of an encoder network; checks that ``model`` has the encoder layout."""
-    if not isinstance(model, BoltzmannMachine):
-        raise TypeError(f"model must be a BoltzmannMachine (an encoder network), got {type(model).__name__}")
+    check_model(model, BoltzmannMachine, hint=" (an encoder network)")
     if model.n_visible % 2 or model.n_hidden < 1:
         raise ValueError(
             "model must be an encoder network: an even number of visible units (V1 then V2) "
@@ -356,13 +359,17 @@ def _expected_statistics(model, weights) -> dict:
     return {"W": second * model.mask, "b": weights @ X}
 
 
-def _clamped_joint(model, p_data, joint=None) -> np.ndarray:
-    r"""The clamped-phase distribution :math:`P^+(v)\,p(h \mid v)` over all joint states."""
-    if joint is None:
-        joint = exact.probabilities(model, joint=True)
-    joint = joint.reshape(2**model.n_visible, 2**model.n_hidden)
-    p_visible = joint.sum(axis=1, keepdims=True)
-    cond = np.divide(joint, p_visible, out=np.zeros_like(joint), where=p_visible > 0)  # p(h | v)
+def _clamped_joint(model, p_data, log_joint=None) -> np.ndarray:
+    r"""The clamped-phase distribution :math:`P^+(v)\,p(h \mid v)` over all joint states.
+
+    :math:`p(h \mid v)` is a softmax over *h* of the joint log-probabilities,
+    so it is exact even for a data vector whose :math:`p(v)` underflows to 0
+    (dividing probabilities would drop that vector from the statistics).
+    """
+    if log_joint is None:
+        log_joint = exact.log_probabilities(model, joint=True)
+    log_joint = log_joint.reshape(2**model.n_visible, 2**model.n_hidden)
+    cond = np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))  # p(h | v)
     return (p_data[:, None] * cond).ravel()
 
 
@@ -400,8 +407,7 @@ def clamped_statistics(model, p_data) -> dict:
     >>> bool(np.allclose(s["W"], exact.data_statistics(model, data)["W"]))
     True
     """
-    if not isinstance(model, BoltzmannMachine):
-        raise TypeError(f"model must be a BoltzmannMachine, got {type(model).__name__}")
+    check_model(model, BoltzmannMachine)
     p = _check_p_data(p_data, model)
     return _expected_statistics(model, _clamped_joint(model, p))
 
@@ -420,12 +426,11 @@ def exact_phase_difference(model, p_data) -> dict:
     >>> bool(np.allclose(g["W"], exact.log_likelihood_gradient(model, data)["W"]))
     True
     """
-    if not isinstance(model, BoltzmannMachine):
-        raise TypeError(f"model must be a BoltzmannMachine, got {type(model).__name__}")
+    check_model(model, BoltzmannMachine)
     p = _check_p_data(p_data, model)
-    joint = exact.probabilities(model, joint=True)
-    positive = _expected_statistics(model, _clamped_joint(model, p, joint))
-    negative = _expected_statistics(model, joint)
+    log_joint = exact.log_probabilities(model, joint=True)
+    positive = _expected_statistics(model, _clamped_joint(model, p, log_joint))
+    negative = _expected_statistics(model, np.exp(log_joint))
     return {key: (positive[key] - negative[key]) / model.T for key in model.params}
 
 
@@ -443,8 +448,7 @@ def divergence(model, p_data) -> float:
     >>> bool(np.isclose(divergence(model, p), np.log(8)))   # uniform model: log(16/2)
     True
     """
-    if not isinstance(model, BoltzmannMachine):
-        raise TypeError(f"model must be a BoltzmannMachine, got {type(model).__name__}")
+    check_model(model, BoltzmannMachine)
     p = _check_p_data(p_data, model)
     return exact.kl_divergence(p, exact.probabilities(model))
 
@@ -652,8 +656,7 @@ def sampled_free_statistics(model, n_chains, rng, procedure: Procedure = PAPER) 
     >>> sorted(s)
     ['W', 'b']
     """
-    if not isinstance(model, BoltzmannMachine):
-        raise TypeError(f"model must be a BoltzmannMachine, got {type(model).__name__}")
+    check_model(model, BoltzmannMachine)
     n_chains = check_positive_int(n_chains, "n_chains")
     procedure = _check_procedure(procedure)
     rng = as_generator(rng)
@@ -681,14 +684,23 @@ def sign_step(model, positive: dict, negative: dict, step: float) -> None:
     >>> model.b
     array([ 0.2,  0. ,  0. ,  0. , -0.2])
     """
-    if not isinstance(model, BoltzmannMachine):
-        raise TypeError(f"model must be a BoltzmannMachine, got {type(model).__name__}")
+    check_model(model, BoltzmannMachine)
     step = check_positive_float(step, "step")
+    deltas = {}
     for key, value in model.params.items():
-        delta = np.sign(np.asarray(positive[key]) - np.asarray(negative[key]))
+        for which, stats in (("positive", positive), ("negative", negative)):
+            if not isinstance(stats, dict) or key not in stats:
+                raise ValueError(f"{which} must be a dict of statistics keyed like model.params")
+            check_finite_array(stats[key], f"{which}[{key!r}]", shape=value.shape)
+        delta = np.sign(np.asarray(positive[key], dtype=np.float64) - np.asarray(negative[key], dtype=np.float64))
         if key == "W":
-            delta = delta * model.mask
-        value += step * delta
+            # One sign per connection, read from the upper triangle and mirrored,
+            # so that statistics that are not exactly symmetric cannot make W asymmetric.
+            upper = np.triu(delta, k=1)
+            delta = (upper + upper.T) * model.mask
+        deltas[key] = delta
+    for key, value in model.params.items():
+        value += step * deltas[key]
 
 
 def learning_cycle(model, patterns, rng, procedure: Procedure = PAPER) -> tuple[dict, dict]:
@@ -834,6 +846,9 @@ def train_paper(model, n_cycles, rng, patterns=None, procedure: Procedure = PAPE
     rng = as_generator(rng)
     procedure = _check_procedure(procedure)
     record_every = _check_record_every(record_every)
+    keep_weights = check_bool(keep_weights, "keep_weights")
+    stop_when_solved = check_bool(stop_when_solved, "stop_when_solved")
+    track_G = check_bool(track_G, "track_G")
     patterns = encoder_patterns(v) if patterns is None else check_binary(
         patterns, "patterns", n_units=model.n_visible, allow_1d=False)
     p_data = noisy_distribution(patterns, procedure.p_flip_on, procedure.p_flip_off) if track_G else None
@@ -891,6 +906,7 @@ def train_exact(model, p_data, lr=1.0, n_steps=1000, record_every=10, keep_weigh
     lr = check_positive_float(lr, "lr")
     n_steps = check_nonnegative_int(n_steps, "n_steps")
     record_every = _check_record_every(record_every)
+    keep_weights = check_bool(keep_weights, "keep_weights")
     if update not in ("gradient", "sign"):
         raise ValueError(f"update must be 'gradient' or 'sign', got {update!r}")
     history = EncoderHistory()
@@ -1038,7 +1054,7 @@ def train_exact_population(seeds, p_data, lr=1.0, n_steps=1500, scale=0.01, v=4,
     T = check_temperature(T, "T")
     if update not in ("gradient", "sign"):
         raise ValueError(f"update must be 'gradient' or 'sign', got {update!r}")
-    seeds = list(seeds)
+    seeds = [check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
     if not seeds:
         raise ValueError("seeds must contain at least one seed")
     kernel = _Population(template, p)

@@ -50,8 +50,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
+from ._special import logsumexp
 from ._kernels import bernoulli_
 from ._validation import as_generator, check_binary, check_finite_array, check_positive_int
 from .learning import _check_rbm, init_visible_bias

@@ -33,17 +33,26 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from scipy.special import logsumexp, rel_entr
+from scipy.special import rel_entr
 
-from ._validation import check_binary, check_finite_array, check_nonnegative_int, check_positive_int
+from ._validation import (
+    as_generator,
+    check_binary,
+    check_bool,
+    check_finite_array,
+    check_model,
+    check_nonnegative_int,
+    check_positive_int,
+)
 from .models import RBM, BoltzmannMachine, FullyVisibleBM
-from .models._common import sigmoid
+from ._special import logsumexp, sigmoid
 
 __all__ = [
     "all_states",
     "log_partition",
     "log_prob",
     "probabilities",
+    "log_probabilities",
     "marginals",
     "model_statistics",
     "data_statistics",
@@ -101,16 +110,20 @@ def all_states(n, max_units=24) -> np.ndarray:
             f"n = {n} units give 2**{n} states, more than all_states enumerates "
             f"(max_units={max_units}); pass a larger max_units to raise the limit"
         )
-    return _bits(np.arange(2**n), n)
+    # Filled one column at a time, in place: the peak memory is the result plus
+    # one column of indices, not the (2**n, n) int64 temporaries of _bits.
+    out = np.empty((2**n, n), dtype=np.float64)
+    index = np.arange(2**n, dtype=np.int64)
+    column = np.empty(2**n, dtype=np.int64)
+    for i in range(n):
+        np.right_shift(index, n - 1 - i, out=column)
+        np.bitwise_and(column, 1, out=column)
+        out[:, i] = column
+    return out
 
 
 def _check_model(model):
-    if not isinstance(model, (FullyVisibleBM, BoltzmannMachine, RBM)):
-        raise TypeError(
-            "model must be a FullyVisibleBM, BoltzmannMachine or RBM, "
-            f"got {type(model).__name__}"
-        )
-    return model
+    return check_model(model, (FullyVisibleBM, BoltzmannMachine, RBM))
 
 
 def _limit(max_units, default: int) -> int:
@@ -439,6 +452,35 @@ def log_prob(model, x, max_units=None):
     return float(out[0]) if was_1d else out
 
 
+def log_probabilities(model, max_units=None, joint=False) -> np.ndarray:
+    r"""Exact :math:`\log p` of every state, in :func:`all_states` order (never underflows).
+
+    The logarithm of :func:`probabilities`, computed from the log-weights
+    :math:`-E/T - \log Z` directly, so that a state whose probability is
+    below the smallest float (:math:`e^{-745}`) keeps a finite log-probability.
+
+    >>> from dreambook.models import FullyVisibleBM
+    >>> m = FullyVisibleBM([[0.0, 800.0], [800.0, 0.0]], [0.0, 0.0])
+    >>> bool(np.isclose(log_probabilities(m)[0], -800.0))
+    True
+    """
+    _check_model(model)
+    joint = check_bool(joint, "joint")
+    if isinstance(model, RBM):
+        if joint:
+            _check_size(model.n_visible + model.n_hidden, _limit(max_units, MAX_UNITS), "the RBM (both layers)")
+            V, H = all_states(model.n_visible, max_units=model.n_visible), all_states(model.n_hidden, max_units=model.n_hidden)
+            logw = (V @ model.W @ H.T + (V @ model.b)[:, None] + (H @ model.c)[None, :]) / model.T
+            return (logw - log_partition(model)).ravel()
+        _check_size(model.n_visible, _limit(max_units, MAX_UNITS), "the visible layer")
+        return log_prob(model, all_states(model.n_visible, max_units=model.n_visible), max_units=max_units)
+    _check_size(model.n_units, _limit(max_units, MAX_UNITS), "the model")
+    log_joint = _pairwise_joint_log_probs(model)
+    if isinstance(model, BoltzmannMachine) and not joint:
+        return logsumexp(log_joint.reshape(2**model.n_visible, 2**model.n_hidden), axis=1)
+    return log_joint
+
+
 def probabilities(model, max_units=None, joint=False) -> np.ndarray:
     r"""Exact distribution over visible states, in :func:`all_states` order.
 
@@ -456,6 +498,7 @@ def probabilities(model, max_units=None, joint=False) -> np.ndarray:
     True
     """
     _check_model(model)
+    joint = check_bool(joint, "joint")
     limit = _limit(max_units, MAX_UNITS)
     if isinstance(model, RBM):
         nv, nh = model.n_visible, model.n_hidden
@@ -653,8 +696,6 @@ def sample(model, n_samples, rng, max_units=None) -> np.ndarray:
     >>> x.shape, bool(np.mean(np.all(x == 1, axis=1)) > 0.75)
     ((1000, 2), True)
     """
-    from ._validation import as_generator
-
     _check_model(model)
     n_samples = check_nonnegative_int(n_samples, "n_samples")
     rng = as_generator(rng)

@@ -31,7 +31,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_generator, check_nonnegative_int, check_positive_float, check_positive_int
+from ._validation import as_generator, check_bool, check_model, check_nonnegative_int, check_positive_float, check_positive_int
 from .models.hopfield import HopfieldNetwork, as_spins
 
 __all__ = [
@@ -47,9 +47,7 @@ __all__ = [
 
 
 def _check_network(net, name: str = "net") -> HopfieldNetwork:
-    if not isinstance(net, HopfieldNetwork):
-        raise TypeError(f"{name} must be a HopfieldNetwork, got {type(net).__name__}")
-    return net
+    return check_model(net, HopfieldNetwork, name)
 
 
 def random_patterns(n_patterns: int, n_units: int, rng) -> np.ndarray:
@@ -125,6 +123,7 @@ def relax(net, states, rng, max_flips: int | None = None, return_flips: bool = F
     array([ 1.,  1.,  1., -1., -1., -1.])
     """
     net = _check_network(net)
+    return_flips = check_bool(return_flips, "return_flips")
     s, was_1d = as_spins(states, net.n_units, "states")
     s = s.copy()
     rng = as_generator(rng)
@@ -243,6 +242,8 @@ def hebbian_stable_fractions(n_patterns: int, n_units: int, n_networks: int, rng
     n_patterns = check_positive_int(n_patterns, "n_patterns")
     n_units = check_positive_int(n_units, "n_units")
     n_networks = check_positive_int(n_networks, "n_networks")
+    zero_diagonal = check_bool(zero_diagonal, "zero_diagonal")
+    ties_stable = check_bool(ties_stable, "ties_stable")
     rng = as_generator(rng)
     out = np.empty(n_networks)
     batch = max(1, 200_000 // (n_patterns * n_units))

@@ -58,6 +58,8 @@ from scipy.special import expit
 from . import exact
 from ._kernels import RBMGibbsKernel, RBMTrainingKernel, augment, split
 from ._validation import (
+    check_bool,
+    check_model,
     as_generator,
     check_binary,
     check_finite_array,
@@ -91,9 +93,7 @@ AUTO_EXACT_LAYER = 20
 # Input checks
 # ---------------------------------------------------------------------------
 def _check_rbm(rbm, name: str = "rbm") -> RBM:
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"{name} must be a dreambook.models.RBM, got {type(rbm).__name__}")
-    return rbm
+    return check_model(rbm, RBM, name)
 
 
 def _check_choice(value, name: str, choices) -> str:
@@ -623,8 +623,8 @@ def train_rbm(
     momentum_at = _momentum_function(momentum)
     weight_decay = _check_nonnegative_float(weight_decay, "weight_decay")
     rng = as_generator(rng)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False, got {type(shuffle).__name__}")
+    shuffle = check_bool(shuffle, "shuffle")
+    progress = check_bool(progress, "progress")
     do_exact = _resolve_record_exact(record_exact, rbm)
     if test_data is not None:
         test_data = check_binary(test_data, "test_data", n_units=rbm.n_visible, allow_1d=False)
@@ -639,8 +639,7 @@ def train_rbm(
     n_chains = batch_size if n_chains is None else check_positive_int(n_chains, "n_chains")
     fast_lr = lr if fast_lr is None else check_positive_float(fast_lr, "fast_lr")
     fast_decay = _check_fraction(fast_decay, "fast_decay")
-    if not isinstance(record_cosine, (bool, np.bool_)):
-        raise TypeError(f"record_cosine must be True or False, got {type(record_cosine).__name__}")
+    record_cosine = check_bool(record_cosine, "record_cosine")
     dt = _check_dtype(dtype)
 
     history = TrainingHistory(method=method)
@@ -778,10 +777,7 @@ def train_bm(model, data, lr=0.1, epochs=100, momentum=0.0, weight_decay=0.0, ma
     >>> bool(m.W[0, 1] > 0)      # units 0 and 1 agree in the data
     True
     """
-    if not isinstance(model, (FullyVisibleBM, BoltzmannMachine, RBM)):
-        raise TypeError(
-            f"model must be a FullyVisibleBM, BoltzmannMachine or RBM, got {type(model).__name__}"
-        )
+    check_model(model, (FullyVisibleBM, BoltzmannMachine, RBM))
     n_visible = model.n_units if isinstance(model, FullyVisibleBM) else model.n_visible
     data = check_binary(data, "data", n_units=n_visible, allow_1d=False)
     lr = check_positive_float(lr, "lr")
@@ -980,7 +976,7 @@ __all__ += [
     "pseudo_log_likelihood",
 ]
 
-from .models._common import softplus  # noqa: E402  (the stable log(1 + e^a))
+from ._special import softplus  # noqa: E402  (the stable log(1 + e^a))
 
 #: Largest layer :func:`block_gibbs_matrices` and :func:`train_small_rbm` enumerate by default.
 MICROSCOPE_MAX_UNITS = 12

@@ -35,10 +35,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import logsumexp
 
+from ._special import logsumexp
 from . import exact
-from ._validation import check_binary, check_positive_float, check_positive_int
+from ._validation import check_binary, check_model, check_positive_float, check_positive_int
 from .models import FullyVisibleBM
 
 __all__ = [
@@ -57,8 +57,7 @@ MAX_UNITS = 14
 
 
 def _check_fully_visible(model, func: str) -> None:
-    if not isinstance(model, FullyVisibleBM):
-        raise TypeError(f"{func}: model must be a FullyVisibleBM, got {type(model).__name__}")
+    check_model(model, FullyVisibleBM, func=func)
 
 
 def _apply(model, stats: dict, scale: float) -> None:

@@ -30,13 +30,15 @@ from scipy import stats
 from ._validation import (
     as_generator,
     check_binary,
+    check_bool,
     check_finite_array,
+    check_model,
     check_positive_float,
     check_positive_int,
     check_temperature,
 )
 from .models import RBM, BoltzmannMachine, FullyVisibleBM
-from .models._common import sigmoid
+from ._special import sigmoid
 
 __all__ = [
     "gibbs_sweep",
@@ -59,13 +61,8 @@ _SCANS = ("sequential", "random")
 # Input checks
 # ---------------------------------------------------------------------------
 def _check_pairwise(model, func: str):
-    if not isinstance(model, (FullyVisibleBM, BoltzmannMachine)):
-        hint = "; use block_gibbs or metropolis_chain for an RBM" if isinstance(model, RBM) else ""
-        raise TypeError(
-            f"model must be a FullyVisibleBM or BoltzmannMachine for {func}, "
-            f"got {type(model).__name__}{hint}"
-        )
-    return model
+    hint = "; use block_gibbs or metropolis_chain for an RBM" if isinstance(model, RBM) else ""
+    return check_model(model, (FullyVisibleBM, BoltzmannMachine), func=func, hint=hint)
 
 
 def _resolve_T(model, T) -> float:
@@ -177,6 +174,7 @@ def gibbs_chain(model, x0, n_sweeps, rng, T=None, scan="sequential", clamp=None,
     n_sweeps = check_positive_int(n_sweeps, "n_sweeps")
     x, was_1d = _states(x0, model.n_units, "x0")
     free = ~_check_clamp(clamp, model.n_units)
+    record = check_bool(record, "record")
     trace = np.empty((n_sweeps,) + x.shape) if record else None
     for t in range(n_sweeps):
         _sweep_inplace(model.W, model.b, x, T, _sweep_order(model.n_units, free, scan, rng), rng)
@@ -217,8 +215,7 @@ def block_gibbs(rbm, v, k, rng, T=None, hidden="probs"):
     v_k : ndarray, same shape as ``v``
     h_k : ndarray, hidden probabilities or samples given ``v_k``
     """
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be an RBM, got {type(rbm).__name__}")
+    check_model(rbm, RBM, "rbm")
     rng = as_generator(rng)
     T = _resolve_T(rbm, T)
     k = check_positive_int(k, "k")
@@ -237,9 +234,9 @@ def block_gibbs(rbm, v, k, rng, T=None, hidden="probs"):
 # ---------------------------------------------------------------------------
 def _state_size(model) -> int:
     if isinstance(model, RBM):
-        return model.n_visible
+        return check_model(model, RBM).n_visible
     if isinstance(model, (FullyVisibleBM, BoltzmannMachine)):
-        return model.n_units
+        return check_model(model, (FullyVisibleBM, BoltzmannMachine)).n_units
     n = getattr(model, "n_units", None)
     if not hasattr(model, "unnormalized_log_prob") or not isinstance(n, (int, np.integer)):
         raise TypeError(
@@ -282,6 +279,7 @@ def metropolis_chain(model, x0, n_steps, rng, T=None, record=True):
     m = x.shape[0]
     chains = np.arange(m)
     log_p = model.unnormalized_log_prob(x, T=T)
+    record = check_bool(record, "record")
     trace = np.empty((n_steps,) + x.shape) if record else None
     for t in range(n_steps):
         sites = rng.integers(0, n, size=m)
@@ -365,6 +363,7 @@ def simulated_annealing(
     schedule = _check_schedule(schedule)
     sweeps_per_T = check_positive_int(sweeps_per_T, "sweeps_per_T")
     scan = _check_scan(scan)
+    return_energies = check_bool(return_energies, "return_energies")
     x, was_1d = _states(x0, model.n_units, "x0")
     free = np.ones(model.n_units, dtype=bool)
     energies = np.empty((len(schedule), x.shape[0]))
@@ -422,6 +421,7 @@ def empirical_distribution(samples, counts=False, max_units=24) -> np.ndarray:
     """
     x = _flatten_samples(samples)
     n = x.shape[1]
+    counts = check_bool(counts, "counts")
     max_units = check_positive_int(max_units, "max_units")
     if n > max_units:
         raise ValueError(

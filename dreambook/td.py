@@ -50,7 +50,7 @@ import numbers
 import numpy as np
 
 from . import exact
-from ._validation import check_finite_array, check_positive_float, check_positive_int
+from ._validation import check_bool, check_finite_array, check_positive_float, check_positive_int
 
 __all__ = [
     "DIRECTIONS",
@@ -296,6 +296,7 @@ def replay(V, trajectory, rewards, alpha=1.0, gamma=0.9, direction="forward",
         raise TypeError(f"n_sweeps must be an integer >= 0, got {type(n_sweeps).__name__}")
     if n_sweeps < 0:
         raise ValueError(f"n_sweeps must be an integer >= 0, got {n_sweeps}")
+    record = check_bool(record, "record")
     order = _sweep_order(trajectory.size - 1, direction)
     history = [V.copy()] if record else None
     for _ in range(int(n_sweeps)):

@@ -32,13 +32,14 @@ import numbers
 import numpy as np
 
 from ._validation import (
+    check_model,
     as_generator,
     check_binary,
     check_finite_array,
     check_positive_float,
     check_positive_int,
 )
-from .models._common import sigmoid
+from ._special import sigmoid
 from .models.helmholtz import HelmholtzMachine
 
 __all__ = [
@@ -59,9 +60,7 @@ LOG2 = float(np.log(2.0))
 
 
 def _check_model(model):
-    if not isinstance(model, HelmholtzMachine):
-        raise TypeError(f"model must be a HelmholtzMachine, got {type(model).__name__}")
-    return model
+    return check_model(model, HelmholtzMachine)
 
 
 # ---------------------------------------------------------------------------

@@ -1,34 +1,12 @@
-"""Small numerical helpers shared by the model classes (private)."""
+"""State handling and the temperature rule shared by the model classes (private)."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
-from .._validation import check_finite_array
+from .._validation import check_finite_array, check_temperature
 
-__all__ = ["softplus", "sigmoid", "as_states"]
-
-
-def softplus(a):
-    """Return ``log(1 + exp(a))`` elementwise, without overflow.
-
-    Computed as ``max(a, 0) + log1p(exp(-|a|))``, which is the same number as
-    ``np.logaddexp(0, a)`` (to rounding) but about five times faster; the
-    exponent is never positive, so nothing overflows for any finite ``a``.
-
-    >>> float(softplus(0.0)) == float(np.log(2.0))
-    True
-    >>> float(softplus(1000.0)), float(softplus(-1000.0))
-    (1000.0, 0.0)
-    """
-    a = np.asarray(a, dtype=np.float64)
-    return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
-
-
-def sigmoid(a):
-    """Return the logistic function ``1 / (1 + exp(-a))`` elementwise (scipy's ``expit``)."""
-    return expit(np.asarray(a, dtype=np.float64))
+__all__ = ["as_states", "scalar_or_vector", "TemperatureMixin"]
 
 
 def as_states(x, n_units: int, name: str):
@@ -58,3 +36,23 @@ def as_states(x, n_units: int, name: str):
 def scalar_or_vector(values: np.ndarray, was_1d: bool):
     """Return a Python float for a single 1-d input, the (m,) array otherwise."""
     return float(values[0]) if was_1d else values
+
+
+class TemperatureMixin:
+    r"""The temperature :math:`T > 0` of a Boltzmann distribution :math:`p \propto \exp(-E/T)`.
+
+    One home for the rule every model shares: ``T`` is validated when set, and
+    a ``T=None`` keyword in a method means "the model's own temperature".
+    """
+
+    @property
+    def T(self) -> float:
+        r"""Temperature :math:`T > 0`; :math:`p(x) \propto \exp(-E(x)/T)`."""
+        return self._T
+
+    @T.setter
+    def T(self, value):
+        self._T = check_temperature(value, "T")
+
+    def _resolve_T(self, T) -> float:
+        return self._T if T is None else check_temperature(T, "T")

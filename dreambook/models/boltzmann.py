@@ -40,11 +40,12 @@ from .._validation import (
     as_generator,
     check_finite_array,
     check_nonnegative_int,
+    check_parameter,
     check_positive_float,
     check_positive_int,
-    check_temperature,
+    check_symmetric,
 )
-from ._common import as_states, scalar_or_vector
+from ._common import TemperatureMixin, as_states, scalar_or_vector
 
 __all__ = ["FullyVisibleBM", "BoltzmannMachine", "block_mask"]
 
@@ -55,43 +56,42 @@ def _check_symmetric_weights(W, name: str = "W") -> np.ndarray:
     n = W.shape[0]
     if W.shape != (n, n) or n == 0:
         raise ValueError(f"{name} must be a non-empty square (n, n) matrix, got shape {W.shape}")
-    tol = 1e-12 * max(1.0, float(np.max(np.abs(W))))
-    if np.max(np.abs(W - W.T)) > tol:
-        i, j = np.unravel_index(np.argmax(np.abs(W - W.T)), W.shape)
-        raise ValueError(
-            f"{name} must be symmetric (W[i, j] == W[j, i]); "
-            f"W[{i}, {j}] = {W[i, j]} but W[{j}, {i}] = {W[j, i]}"
-        )
-    if np.max(np.abs(np.diag(W))) > 0:
-        i = int(np.argmax(np.abs(np.diag(W))))
-        raise ValueError(
-            f"{name} must have a zero diagonal (no self-connections); W[{i}, {i}] = {W[i, i]}"
-        )
-    return 0.5 * (W + W.T)  # exactly symmetric, and a copy the caller does not share
+    check_symmetric(W, name)
+    # Exactly symmetric, and a copy the caller does not share. Halving first is
+    # exact and cannot overflow (0.5 * (W + W.T) turns W = 1e308 into inf).
+    return 0.5 * W + 0.5 * W.T
 
 
 def _check_bias(b, n: int, name: str = "b") -> np.ndarray:
     return np.array(check_finite_array(b, name, shape=(n,)), dtype=np.float64, copy=True)
 
 
-class _PairwiseBinaryModel:
+class _PairwiseBinaryModel(TemperatureMixin):
     """Shared implementation of the pairwise energy; see the module docstring."""
 
     def __init__(self, W, b, T=1.0):
         self.W = _check_symmetric_weights(W, "W")
         self.b = _check_bias(b, self.W.shape[0], "b")
+        self._n = self.W.shape[0]
         self.T = T
 
+    def check_parameters(self) -> None:
+        """Check the parameters as they are now (they may have been edited in place).
+
+        ``W`` must still be an (n, n) float64 array, finite, symmetric, with a
+        zero diagonal (and zero off the mask); ``b`` an (n,) finite array.
+        Every sampler, enumerator and learning rule calls this before using
+        the model, so a NaN or an asymmetric edit is refused, not sampled.
+        """
+        check_parameter(self.W, "W", (self._n, self._n))
+        check_parameter(self.b, "b", (self._n,))
+        check_symmetric(self.W, "W")
+        self._check_mask_support()
+
+    def _check_mask_support(self) -> None:
+        pass
+
     # -- basic attributes -------------------------------------------------
-    @property
-    def T(self) -> float:
-        """Temperature :math:`T > 0`; :math:`p(x) \\propto \\exp(-E(x)/T)`."""
-        return self._T
-
-    @T.setter
-    def T(self, value):
-        self._T = check_temperature(value, "T")
-
     @property
     def n_units(self) -> int:
         """Total number of units *n* (the length of a state vector)."""
@@ -105,9 +105,6 @@ class _PairwiseBinaryModel:
         keep ``W`` symmetric with a zero diagonal when you do so.
         """
         return {"W": self.W, "b": self.b}
-
-    def _resolve_T(self, T) -> float:
-        return self._T if T is None else check_temperature(T, "T")
 
     # -- energy and probabilities ----------------------------------------
     def energy(self, x):
@@ -123,6 +120,7 @@ class _PairwiseBinaryModel:
         -------
         float or ndarray of shape (m,)
         """
+        self.check_parameters()
         x, was_1d = as_states(x, self.n_units, "x")
         e = -0.5 * np.einsum("mi,ij,mj->m", x, self.W, x) - x @ self.b
         return scalar_or_vector(e + 0.0, was_1d)  # + 0.0 turns -0.0 into 0.0
@@ -146,6 +144,7 @@ class _PairwiseBinaryModel:
 
         Returns an array of the same shape as ``x``.
         """
+        self.check_parameters()
         x2, was_1d = as_states(x, self.n_units, "x")
         u = x2 @ self.W + self.b
         return u[0] if was_1d else u
@@ -331,6 +330,9 @@ class BoltzmannMachine(_PairwiseBinaryModel):
         if nv > n:
             raise ValueError(f"n_visible must be at most the number of units {n}, got {nv}")
         self._n_visible = nv
+        self._check_mask_support()
+
+    def _check_mask_support(self) -> None:
         outside = (self.W != 0) & ~self.mask
         if np.any(outside):
             i, j = np.argwhere(outside)[0]

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_generator, check_finite_array, check_positive_int
-from ._common import sigmoid, softplus
+from .._validation import as_generator, check_finite_array, check_parameter, check_positive_int
+from .._special import logsumexp, sigmoid, softplus
 
 __all__ = ["HelmholtzMachine"]
 
@@ -189,6 +189,27 @@ class HelmholtzMachine:
         return int(sum(self.sizes[:-1]))
 
     # -- checks ---------------------------------------------------------------
+    def check_parameters(self) -> None:
+        """Check every weight and bias as it is now: float64, the right shape, finite.
+
+        The samplers and the learning rules call this before using the
+        machine, so a parameter edited in place to NaN is refused, not dreamed.
+        """
+        sizes, L = self.sizes, len(self.sizes)
+        for name, arrays, shapes in [
+            ("generative_weights", self.generative_weights,
+             [(sizes[i], sizes[i + 1]) for i in range(L - 1)]),
+            ("generative_biases", self.generative_biases, [(s,) for s in sizes]),
+            ("recognition_weights", self.recognition_weights,
+             [(sizes[i + 1], sizes[i]) for i in range(L - 1)]),
+            ("recognition_biases", self.recognition_biases, [(s,) for s in sizes[:-1]]),
+        ]:
+            if len(arrays) != len(shapes):
+                raise ValueError(f"model parameter {name} must hold {len(shapes)} arrays, "
+                                 f"got {len(arrays)}")
+            for i, (a, shape) in enumerate(zip(arrays, shapes)):
+                check_parameter(a, f"{name}[{i}]", shape)
+
     def _visible(self, v, name="v"):
         arr = check_finite_array(v, name)
         if arr.ndim == 1:
@@ -215,6 +236,7 @@ class HelmholtzMachine:
     # -- the generative net (top-down) ----------------------------------------
     def generative_logits(self, layer: int, above=None) -> np.ndarray:
         """Logits of ``p(s^(layer) = 1 | s^(layer-1))``; ``above`` is ignored for the top layer."""
+        self.check_parameters()
         if layer == 0:
             return self.generative_biases[0][None, :]
         return above @ self.generative_weights[layer - 1] + self.generative_biases[layer]
@@ -235,6 +257,7 @@ class HelmholtzMachine:
         """
         n_samples = check_positive_int(n_samples, "n_samples")
         rng = as_generator(rng)
+        self.check_parameters()
         top = sigmoid(self.generative_biases[0])
         layers = [(rng.random((n_samples, self.sizes[0])) < top).astype(np.float64)]
         for layer in range(1, len(self.sizes)):
@@ -254,6 +277,7 @@ class HelmholtzMachine:
     # -- the recognition net (bottom-up) --------------------------------------
     def recognition_logits(self, layer: int, below) -> np.ndarray:
         """Logits of ``q(s^(layer) = 1 | s^(layer+1))`` for a hidden layer."""
+        self.check_parameters()
         return below @ self.recognition_weights[layer] + self.recognition_biases[layer]
 
     def recognize(self, v, rng) -> list:
@@ -319,12 +343,12 @@ class HelmholtzMachine:
     def log_marginal(self, v, max_hidden: int = MAX_HIDDEN) -> np.ndarray:
         r"""Exact :math:`\log p(v) = \log \sum_h p(h, v)` in nats, by enumeration."""
         log_joint, _ = self._joint_and_recognition(v, max_hidden)
-        return _logsumexp_rows(log_joint)
+        return logsumexp(log_joint, axis=1)
 
     def posterior(self, v, max_hidden: int = MAX_HIDDEN) -> np.ndarray:
         r"""Exact posterior :math:`p(h \mid v)`: shape (n_images, 2**n_hidden), rows sum to 1."""
         log_joint, _ = self._joint_and_recognition(v, max_hidden)
-        return np.exp(log_joint - _logsumexp_rows(log_joint)[:, None])
+        return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
 
     def recognition_distribution(self, v, max_hidden: int = MAX_HIDDEN) -> np.ndarray:
         r""":math:`q(h \mid v)` over all hidden states: shape (n_images, 2**n_hidden)."""
@@ -352,7 +376,7 @@ class HelmholtzMachine:
             :math:`\mathrm{KL}(q \| p(h|v))`.
         """
         log_joint, log_q = self._joint_and_recognition(v, max_hidden)
-        log_pv = _logsumexp_rows(log_joint)
+        log_pv = logsumexp(log_joint, axis=1)
         q = np.exp(log_q)
         # 0 * log 0 = 0: where q underflows to zero the term vanishes.
         free = np.where(q > 0, q * (log_q - log_joint), 0.0).sum(axis=1)
@@ -361,8 +385,3 @@ class HelmholtzMachine:
             "neg_log_marginal": -log_pv,
             "recognition_kl": np.maximum(free + log_pv, 0.0),
         }
-
-
-def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
-    top = a.max(axis=1)
-    return top + np.log(np.exp(a - top[:, None]).sum(axis=1))

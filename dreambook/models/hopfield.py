@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_finite_array, check_temperature
+from .._validation import check_finite_array, check_parameter, check_symmetric, check_temperature
 from ._common import scalar_or_vector
 from .boltzmann import FullyVisibleBM, _check_symmetric_weights
 
@@ -81,6 +81,12 @@ class HopfieldNetwork:
 
     def __init__(self, W):
         self.W = _check_symmetric_weights(W, "W")
+        self._n = self.W.shape[0]
+
+    def check_parameters(self) -> None:
+        """Check ``W`` as it is now: (n, n) float64, finite, symmetric, zero diagonal."""
+        check_parameter(self.W, "W", (self._n, self._n))
+        check_symmetric(self.W, "W")
 
     @classmethod
     def hebbian(cls, patterns) -> "HopfieldNetwork":
@@ -116,12 +122,14 @@ class HopfieldNetwork:
 
     def energy(self, s):
         r"""Energy :math:`E(s) = -\tfrac12 s^\top W s` of one state or a batch (m, N)."""
+        self.check_parameters()
         s2, was_1d = as_spins(s, self.n_units)
         e = -0.5 * np.einsum("mi,ij,mj->m", s2, self.W, s2)
         return scalar_or_vector(e + 0.0, was_1d)
 
     def local_field(self, s):
         r"""Local fields :math:`h = sW`, i.e. :math:`h_i = \sum_j W_{ij} s_j`; same shape as ``s``."""
+        self.check_parameters()
         s2, was_1d = as_spins(s, self.n_units)
         h = s2 @ self.W
         return h[0] if was_1d else h
@@ -131,6 +139,7 @@ class HopfieldNetwork:
 
         Flipping unit *i* changes the energy by :math:`2 s_i h_i`.
         """
+        self.check_parameters()
         s2, was_1d = as_spins(s, self.n_units)
         a = s2 * (s2 @ self.W)
         return a[0] if was_1d else a
@@ -146,6 +155,7 @@ class HopfieldNetwork:
         keeps its value, so it does not make the state unstable. Returns a bool
         for one state, a boolean array for a batch.
         """
+        self.check_parameters()
         s2, was_1d = as_spins(s, self.n_units)
         ok = np.all(s2 * (s2 @ self.W) >= -self.tie_tolerance(), axis=1)
         return bool(ok[0]) if was_1d else ok
@@ -159,4 +169,5 @@ class HopfieldNetwork:
         at every temperature *T*.
         """
         T = check_temperature(T, "T")
+        self.check_parameters()
         return FullyVisibleBM(4.0 * self.W, -2.0 * self.W.sum(axis=1), T=T)

@@ -24,16 +24,17 @@ import numpy as np
 from .._validation import (
     as_generator,
     check_finite_array,
+    check_parameter,
     check_positive_float,
     check_positive_int,
-    check_temperature,
 )
-from ._common import as_states, scalar_or_vector, sigmoid, softplus
+from .._special import sigmoid, softplus
+from ._common import TemperatureMixin, as_states, scalar_or_vector
 
 __all__ = ["RBM"]
 
 
-class RBM:
+class RBM(TemperatureMixin):
     r"""Restricted Boltzmann machine :math:`E(v,h) = -v^\top W h - b^\top v - c^\top h`.
 
     Parameters
@@ -72,17 +73,22 @@ class RBM:
         nv, nh = W.shape
         self.b = np.array(check_finite_array(b, "b", shape=(nv,)), dtype=np.float64, copy=True)
         self.c = np.array(check_finite_array(c, "c", shape=(nh,)), dtype=np.float64, copy=True)
+        self._shape = (nv, nh)
         self.T = T
 
-    # -- attributes ---------------------------------------------------------
-    @property
-    def T(self) -> float:
-        """Temperature :math:`T > 0`."""
-        return self._T
+    def check_parameters(self) -> None:
+        """Check the parameters as they are now (they may have been edited in place).
 
-    @T.setter
-    def T(self, value):
-        self._T = check_temperature(value, "T")
+        ``W`` must still be an (n_visible, n_hidden) finite float64 array, ``b``
+        and ``c`` finite vectors of matching lengths. Samplers, enumerators and
+        learning rules call this before using the model.
+        """
+        nv, nh = self._shape
+        check_parameter(self.W, "W", (nv, nh))
+        check_parameter(self.b, "b", (nv,))
+        check_parameter(self.c, "c", (nh,))
+
+    # -- attributes ---------------------------------------------------------
 
     @property
     def n_visible(self) -> int:
@@ -98,9 +104,6 @@ class RBM:
     def params(self) -> dict:
         """The parameter arrays ``{"W": W, "b": b, "c": c}`` themselves (not copies)."""
         return {"W": self.W, "b": self.b, "c": self.c}
-
-    def _resolve_T(self, T) -> float:
-        return self._T if T is None else check_temperature(T, "T")
 
     @classmethod
     def random(cls, n_visible: int, n_hidden: int, rng, scale: float = 0.01, T=1.0) -> "RBM":
@@ -130,6 +133,7 @@ class RBM:
         n_hidden; batches must have the same length *m*. Returns a float for
         one pair of 1-d states, otherwise an (m,) array.
         """
+        self.check_parameters()
         v2, v1d = as_states(v, self.n_visible, "v")
         h2, h1d = as_states(h, self.n_hidden, "h")
         if v2.shape[0] != h2.shape[0] and not (v1d or h1d):
@@ -150,6 +154,7 @@ class RBM:
         :math:`p(v) = \exp(-F(v)/T)/Z`. ``T`` defaults to ``self.T``.
         """
         T = self._resolve_T(T)
+        self.check_parameters()
         v2, was_1d = as_states(v, self.n_visible, "v")
         f = -v2 @ self.b - T * softplus((v2 @ self.W + self.c) / T).sum(axis=1)
         return scalar_or_vector(f, was_1d)
@@ -182,6 +187,7 @@ class RBM:
         ``v`` may hold probabilities rather than binary states.
         """
         T = self._resolve_T(T)
+        self.check_parameters()
         v2, was_1d = as_states(v, self.n_visible, "v")
         p = sigmoid((v2 @ self.W + self.c) / T)
         return p[0] if was_1d else p
@@ -192,6 +198,7 @@ class RBM:
         ``h`` may hold probabilities rather than binary states.
         """
         T = self._resolve_T(T)
+        self.check_parameters()
         h2, was_1d = as_states(h, self.n_hidden, "h")
         p = sigmoid((h2 @ self.W.T + self.b) / T)
         return p[0] if was_1d else p

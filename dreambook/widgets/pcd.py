@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import exact
-from .._validation import as_generator, check_binary
+from .._validation import as_generator, check_binary, check_model
 from ..estimate import ais_log_partition, linear_betas
 from ..learning import fpcd_gradient, init_visible_bias, pcd_gradient, train_rbm
 from ..models import RBM
@@ -75,8 +75,7 @@ def ais_path_rbm(rbm, beta, base_visible_bias) -> RBM:
     >>> bool(np.isclose(exact.log_partition(at_zero), 2 * np.log(2) + np.logaddexp(0, b_A).sum()))
     True
     """
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be a dreambook.models.RBM, got {type(rbm).__name__}")
+    check_model(rbm, RBM, "rbm")
     beta = float(beta)
     if not 0.0 <= beta <= 1.0:
         raise ValueError(f"beta must be in [0, 1], got {beta}")
@@ -146,8 +145,7 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, 
     """
     if dreamer not in DREAMERS:
         raise ValueError(f"dreamer must be one of {DREAMERS}, got {dreamer!r}")
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm must be a dreambook.models.RBM, got {type(rbm).__name__}")
+    check_model(rbm, RBM, "rbm")
     data = check_binary(data, "data", rbm.n_visible, allow_1d=False)
     rng = as_generator(rng)
     model = rbm.copy()

@@ -51,7 +51,7 @@ class WakeSleepExplorer(Explorer):
         import ipywidgets as widgets
 
         from .. import wake_sleep as ws
-        from ..models._common import sigmoid
+        from .._special import sigmoid
         from ..plotting import new_figure
 
         if len(snapshots) != len(steps) or len(snapshots) == 0:

@@ -5,7 +5,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.models import RBM
-from dreambook.models._common import softplus
+from dreambook._special import softplus
 from dreambook.widgets.cd import BEST_TOTAL, CDExplorer, load_grid
 from dreambook.widgets.pcd import (
     DREAMERS,
