@@ -30,6 +30,7 @@ book: setup
 test: test-unit test-notebooks test-browser test-assignments
 
 test-unit: setup
+	$(VENV)/bin/ruff check dreambook tests scripts benchmarks tools
 	$(PY) -m pytest -q tests/unit $(wildcard tests/results) dreambook --doctest-modules
 
 test-notebooks: setup

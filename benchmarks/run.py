@@ -38,7 +38,8 @@ except ImportError:  # pragma: no cover
 from dreambook import exact
 from dreambook.data import load_digits_binary
 from dreambook.estimate import ais_log_partition, linear_betas
-from dreambook.learning import sample_chains, train_rbm
+from dreambook.sampling import sample_chains
+from dreambook.training import train_rbm
 from dreambook.models import RBM
 
 try:

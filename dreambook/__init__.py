@@ -10,9 +10,32 @@ Conventions used everywhere in the package
   :class:`numpy.random.Generator` or an integer seed. Nothing touches global
   random state, and importing the package has no side effects.
 
-Layers, with dependencies pointing one way::
+Layers, with every import pointing down this picture (``tests/unit/test_layers.py``
+asserts it from the real import graph)::
 
-    models -> exact -> sampling -> learning -> estimate
+    _validation   _special   _kernels/          private: one check, one formula, one fast path each
+         \\            |          /
+    states  data  plotting                       enumeration order, data sets, figure helpers
+         \\
+       models                                    energies and conditionals (no training state)
+         |
+       exact                                     enumeration: log Z, p, statistics, gradients
+         |
+      sampling                                   Gibbs, Metropolis, annealing (all take rng)
+       /    \\
+   markov  diagnostics                           exact transition matrices | chi^2, autocorrelation
+       \\    /
+      learning                                   gradient estimates: exact, CD-k, PCD, FPCD
+         |
+      training                                   the loops, one history type per loop family
+         |
+      estimate                                   AIS and the log-likelihood it estimates
+         |
+    phases  encoder  hopfield  wake_sleep  td    the model families of the chapters
+         |
+      sklearn                                    a scikit-learn estimator over the core
+         |
+      widgets                                    explorers: they draw, the package computes
 """
 
 __version__ = "0.1.0"

@@ -12,6 +12,10 @@ import numpy as np
 
 __all__ = [
     "as_generator",
+    "check_real",
+    "check_int",
+    "check_choice",
+    "check_probability_vector",
     "check_temperature",
     "check_positive_int",
     "check_nonnegative_int",
@@ -23,6 +27,7 @@ __all__ = [
     "check_parameter",
     "check_symmetric",
     "check_model",
+    "check_float_dtype",
 ]
 
 
@@ -53,37 +58,111 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
     )
 
 
+def _interval(low, high, low_open, high_open) -> str:
+    if low is not None and high is not None:
+        return f" in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f" {'>' if low_open else '>='} {low:g}"
+    if high is not None:
+        return f" {'<' if high_open else '<='} {high:g}"
+    return ""
+
+
+def check_real(value, name: str, low=None, high=None, low_open: bool = False,
+               high_open: bool = False) -> float:
+    """Return ``value`` as a finite float in the given interval; the one "real number in range" check.
+
+    ``low``/``high`` bound the interval (``None``: unbounded), closed unless
+    ``low_open``/``high_open``. Booleans and non-numbers raise ``TypeError``;
+    NaN, infinities and values outside the interval raise ``ValueError``.
+
+    >>> check_real(0.5, "momentum", 0, 1, high_open=True)
+    0.5
+    >>> check_real(1.0, "momentum", 0, 1, high_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: momentum must be a finite number in [0, 1), got 1.0
+    """
+    where = _interval(low, high, low_open, high_open)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number{where}, got {type(value).__name__}")
+    value = float(value)
+    bad = not np.isfinite(value)
+    if low is not None:
+        bad = bad or value < low or (low_open and value == low)
+    if high is not None:
+        bad = bad or value > high or (high_open and value == high)
+    if bad:
+        raise ValueError(f"{name} must be a finite number{where}, got {value}")
+    return value
+
+
+def check_int(value, name: str, low=None, high=None) -> int:
+    """Return ``value`` as an int in ``[low, high]`` (``None``: unbounded); booleans are refused.
+
+    >>> check_int(3, "k", low=1)
+    3
+    """
+    where = _interval(low, high, False, False)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer{where}, got {type(value).__name__}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be an integer{where}, got {value}")
+    return int(value)
+
+
 def check_positive_float(value, name: str) -> float:
     """Return ``value`` as a float, requiring it to be finite and > 0."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number > 0, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
+    return check_real(value, name, low=0, low_open=True)
 
 
 def check_temperature(T, name: str = "T") -> float:
     """Return the temperature as a float; it must be finite and > 0."""
-    return check_positive_float(T, name)
+    return check_real(T, name, low=0, low_open=True)
 
 
 def check_positive_int(value, name: str) -> int:
     """Return ``value`` as an int, requiring an integer >= 1."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 1, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-    return int(value)
+    return check_int(value, name, low=1)
 
 
 def check_nonnegative_int(value, name: str) -> int:
     """Return ``value`` as an int, requiring an integer >= 0."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 0, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value}")
-    return int(value)
+    return check_int(value, name, low=0)
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of the strings ``choices``.
+
+    >>> check_choice("cd", "method", ("cd", "pcd"))
+    'cd'
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def check_probability_vector(p, name: str, size: int | None = None, atol: float = 1e-8) -> np.ndarray:
+    """Return ``p`` as a 1-d float64 probability vector: finite, non-negative, summing to 1.
+
+    ``size`` (optional) is the required length, e.g. ``2**n`` for a
+    distribution over the states of *n* units.
+
+    >>> check_probability_vector([0.25, 0.75], "p")
+    array([0.25, 0.75])
+    """
+    p = check_finite_array(p, name, ndim=1)
+    if p.size == 0:
+        raise ValueError(f"{name} must be a non-empty probability vector")
+    if size is not None and p.shape != (size,):
+        raise ValueError(f"{name} must have shape ({size},), got {p.shape}")
+    if np.any(p < 0):
+        raise ValueError(f"{name} must be non-negative (a probability vector)")
+    if not np.isclose(p.sum(), 1.0, rtol=0, atol=atol):
+        raise ValueError(f"{name} must sum to 1, got sum {p.sum()!r}")
+    return p
 
 
 def check_finite_array(a, name: str, shape=None, ndim=None) -> np.ndarray:
@@ -223,3 +302,14 @@ def check_model(model, kinds, name: str = "model", func: str | None = None, hint
         raise TypeError(f"{name} must be {article} {wanted}{where}, got {type(model).__name__}{hint}")
     model.check_parameters()
     return model
+
+
+def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as a numpy dtype, requiring float64 or float32 (the fast kernels' two modes)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"{name} must be float64 or float32, got {dtype!r}") from err
+    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"{name} must be float64 or float32, got {dt}")
+    return dt

@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_generator, check_nonnegative_int, check_positive_int
+from ._validation import as_generator, check_nonnegative_int, check_positive_int, check_real
 
 __all__ = [
     "load_digits_binary",
@@ -30,15 +30,6 @@ __all__ = [
 ]
 
 _N_DIGITS = 1797  # images in scikit-learn's bundled digits file
-
-
-def _check_probability(p, name: str, open_interval: bool = False) -> float:
-    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name} must be a real number in [0, 1], got {type(p).__name__}")
-    p = float(p)
-    if not np.isfinite(p) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {p}")
-    return p
 
 
 def load_digits_binary(threshold=8, n_train: int = 1500, seed: int = 0):
@@ -184,8 +175,8 @@ def helmholtz_bars(n_samples: int, rng, size: int = 4, p_vertical=2 / 3, p_bar=0
     n_samples = check_positive_int(n_samples, "n_samples")
     rng = as_generator(rng)
     size = check_positive_int(size, "size")
-    p_vertical = _check_probability(p_vertical, "p_vertical")
-    p_bar = _check_probability(p_bar, "p_bar")
+    p_vertical = check_real(p_vertical, "p_vertical", 0, 1)
+    p_bar = check_real(p_bar, "p_bar", 0, 1)
     vertical = rng.random(n_samples) < p_vertical
     bars_on = (rng.random((n_samples, size)) < p_bar).astype(np.float64)
     images = np.where(
@@ -226,8 +217,8 @@ def helmholtz_bars_distribution(size: int = 4, p_vertical=2 / 3, p_bar=0.2):
     size = check_positive_int(size, "size")
     if size > 12:
         raise ValueError(f"size must be at most 12 for exact enumeration, got {size}")
-    p_vertical = _check_probability(p_vertical, "p_vertical")
-    p_bar = _check_probability(p_bar, "p_bar")
+    p_vertical = check_real(p_vertical, "p_vertical", 0, 1)
+    p_bar = check_real(p_bar, "p_bar", 0, 1)
     vertical, horizontal, n_on = _bars_images(size)
     per_pattern = p_bar**n_on * (1.0 - p_bar) ** (size - n_on)
     p_v = p_vertical * per_pattern

@@ -64,18 +64,21 @@ import numpy as np
 from ._special import logsumexp
 from . import exact, sampling
 from ._validation import (
-    check_bool,
-    check_seed,
-    check_model,
     as_generator,
     check_binary,
+    check_bool,
     check_finite_array,
+    check_model,
     check_nonnegative_int,
     check_positive_float,
     check_positive_int,
+    check_probability_vector,
+    check_real,
+    check_seed,
     check_temperature,
 )
 from .models import BoltzmannMachine, block_mask
+from .states import all_states, state_index
 
 __all__ = [
     "Procedure",
@@ -102,18 +105,7 @@ __all__ = [
     "PopulationResult",
     "train_exact_population",
     "best_of_restarts",
-    "SuccessRate",
-    "success_rate",
 ]
-
-
-def _check_probability(p, name: str) -> float:
-    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a probability (a real number in [0, 1)), got {type(p).__name__}")
-    p = float(p)
-    if not (0.0 <= p < 1.0):
-        raise ValueError(f"{name} must be a probability in [0, 1), got {p}")
-    return p
 
 
 # ---------------------------------------------------------------------------
@@ -160,8 +152,8 @@ class Procedure:
 
     def __post_init__(self):
         check_positive_float(self.weight_step, "weight_step")
-        _check_probability(self.p_flip_on, "p_flip_on")
-        _check_probability(self.p_flip_off, "p_flip_off")
+        check_real(self.p_flip_on, "p_flip_on", 0, 1, high_open=True)
+        check_real(self.p_flip_off, "p_flip_off", 0, 1, high_open=True)
         check_positive_int(self.n_repeats, "n_repeats")
         check_positive_int(self.n_stat_sweeps, "n_stat_sweeps")
         schedule = check_finite_array(self.schedule, "schedule", ndim=1)
@@ -288,8 +280,8 @@ def noisy_clamp(patterns, rng, p_flip_on: float = 0.15, p_flip_off: float = 0.05
     """
     x = check_binary(patterns, "patterns", allow_1d=False)
     rng = as_generator(rng)
-    p_on = _check_probability(p_flip_on, "p_flip_on")
-    p_off = _check_probability(p_flip_off, "p_flip_off")
+    p_on = check_real(p_flip_on, "p_flip_on", 0, 1, high_open=True)
+    p_off = check_real(p_flip_off, "p_flip_off", 0, 1, high_open=True)
     u = rng.random(x.shape)
     flip = np.where(x == 1.0, u < p_on, u < p_off)
     return np.where(flip, 1.0 - x, x)
@@ -298,13 +290,13 @@ def noisy_clamp(patterns, rng, p_flip_on: float = 0.15, p_flip_off: float = 0.05
 def clean_distribution(patterns) -> np.ndarray:
     """The world's distribution over all :math:`2^n` visible vectors: the patterns, equally often.
 
-    In :func:`dreambook.exact.all_states` order (first unit = most significant bit).
+    In :func:`dreambook.states.all_states` order (first unit = most significant bit).
 
     >>> clean_distribution([[1, 0], [0, 1]])
     array([0. , 0.5, 0.5, 0. ])
     """
     x = check_binary(patterns, "patterns", allow_1d=False)
-    counts = np.bincount(sampling.state_index(x), minlength=2 ** x.shape[1])
+    counts = np.bincount(state_index(x), minlength=2 ** x.shape[1])
     return counts / counts.sum()
 
 
@@ -326,9 +318,9 @@ def noisy_distribution(patterns, p_flip_on: float = 0.15, p_flip_off: float = 0.
     array([0.08, 0.02, 0.72, 0.18])
     """
     x = check_binary(patterns, "patterns", allow_1d=False)
-    p_on = _check_probability(p_flip_on, "p_flip_on")
-    p_off = _check_probability(p_flip_off, "p_flip_off")
-    states = exact.all_states(x.shape[1])
+    p_on = check_real(p_flip_on, "p_flip_on", 0, 1, high_open=True)
+    p_off = check_real(p_flip_off, "p_flip_off", 0, 1, high_open=True)
+    states = all_states(x.shape[1])
     probs = np.zeros(len(states))
     for pattern in x:
         p_one = np.where(pattern == 1.0, 1.0 - p_on, p_off)  # P(bit = 1 | pattern bit)
@@ -337,15 +329,7 @@ def noisy_distribution(patterns, p_flip_on: float = 0.15, p_flip_off: float = 0.
 
 
 def _check_p_data(p_data, model) -> np.ndarray:
-    p = check_finite_array(p_data, "p_data", ndim=1)
-    if p.shape != (2**model.n_visible,):
-        raise ValueError(
-            f"p_data must have shape ({2 ** model.n_visible},): a probability for every visible "
-            f"vector, got {p.shape}"
-        )
-    if np.any(p < 0) or not np.isclose(p.sum(), 1.0, rtol=0, atol=1e-8):
-        raise ValueError("p_data must be a probability vector (non-negative, summing to 1)")
-    return p
+    return check_probability_vector(p_data, "p_data", size=2**model.n_visible)
 
 
 # ---------------------------------------------------------------------------
@@ -353,7 +337,7 @@ def _check_p_data(p_data, model) -> np.ndarray:
 # ---------------------------------------------------------------------------
 def _expected_statistics(model, weights) -> dict:
     """E[x_i x_j] (masked, zero diagonal) and E[x_i] under weights over all joint states."""
-    X = exact.all_states(model.n_units)
+    X = all_states(model.n_units)
     second = X.T @ (weights[:, None] * X)
     np.fill_diagonal(second, 0.0)
     return {"W": second * model.mask, "b": weights @ X}
@@ -392,7 +376,7 @@ def clamped_statistics(model, p_data) -> dict:
     ----------
     model : BoltzmannMachine
     p_data : array_like, shape (2**n_visible,)
-        Probabilities of the visible vectors, in :func:`dreambook.exact.all_states` order.
+        Probabilities of the visible vectors, in :func:`dreambook.states.all_states` order.
 
     Returns
     -------
@@ -574,7 +558,7 @@ def evaluate(model, p_data=None) -> EncoderReport:
     codes = np.argmax(p_codes, axis=1)
     best_v2 = np.argmax(p_v2, axis=1)
     outputs = np.array([int(np.flatnonzero(one_hot == s)[0]) if s in one_hot else -1 for s in best_v2])
-    hidden_on = p_codes @ exact.all_states(h)
+    hidden_on = p_codes @ all_states(h)
     p_correct = p_v2[np.arange(v), one_hot]
     clamped_codes = np.argmax(cond[np.arange(v), one_hot], axis=1)
     solved = bool(len(np.unique(codes)) == v and np.array_equal(outputs, np.arange(v)))
@@ -941,7 +925,7 @@ class _Population:
         self.template = template
         self.T = template.T
         self.pairs = np.argwhere(np.triu(template.mask, k=1))
-        X = exact.all_states(template.n_units)
+        X = all_states(template.n_units)
         features = np.hstack([X[:, self.pairs[:, 0]] * X[:, self.pairs[:, 1]], X])
         self.n_v, self.n_h = 2**template.n_visible, 2**template.n_hidden
         # Rows reordered hidden-state-major, (h, v): every reduction over h is then
@@ -1098,61 +1082,5 @@ def best_of_restarts(result: PopulationResult, n_restarts: int) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # Success rates with confidence intervals
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SuccessRate:
-    """A success count with a binomial confidence interval (see :func:`success_rate`)."""
-
-    successes: int
-    trials: int
-    low: float
-    high: float
-    method: str
-    confidence: float
-
-    @property
-    def rate(self) -> float:
-        """successes / trials."""
-        return self.successes / self.trials
-
-    def __str__(self) -> str:
-        return (f"{self.successes}/{self.trials} = {100 * self.rate:.0f} % "
-                f"({100 * self.confidence:.0f} % CI {100 * self.low:.0f}-{100 * self.high:.0f} %)")
 
 
-def success_rate(successes, trials=None, confidence=0.95, method="wilson") -> SuccessRate:
-    """Success rate with a binomial confidence interval from :func:`scipy.stats.binomtest`.
-
-    Parameters
-    ----------
-    successes : int or array_like of bool
-        A count, or one verdict per trial (then ``trials`` is its length).
-    trials : int, optional
-    confidence : float, default 0.95
-    method : {"wilson", "exact"}
-        Wilson's score interval, or the Clopper-Pearson ("exact") interval.
-
-    >>> print(success_rate(48, 50))
-    48/50 = 96 % (95 % CI 87-99 %)
-    >>> r = success_rate([True] * 50, method="exact")
-    >>> round(r.low, 4), r.high
-    (0.9289, 1.0)
-    """
-    from scipy.stats import binomtest
-
-    if trials is None:
-        verdicts = np.asarray(successes)
-        if verdicts.ndim != 1 or verdicts.size == 0 or verdicts.dtype != bool:
-            raise TypeError("successes must be an int count (with trials) or a 1-d array of bools")
-        k, n = int(verdicts.sum()), int(verdicts.size)
-    else:
-        k = check_nonnegative_int(successes, "successes")
-        n = check_positive_int(trials, "trials")
-        if k > n:
-            raise ValueError(f"successes must be at most trials={n}, got {k}")
-    confidence = check_positive_float(confidence, "confidence")
-    if confidence >= 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if method not in ("wilson", "exact"):
-        raise ValueError(f"method must be 'wilson' or 'exact', got {method!r}")
-    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method=method)
-    return SuccessRate(k, n, float(ci.low), float(ci.high), method, confidence)

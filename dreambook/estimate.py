@@ -55,7 +55,6 @@ from ._special import logsumexp
 from ._kernels import bernoulli_
 from ._validation import as_generator, check_binary, check_finite_array, check_positive_int
 from .learning import _check_rbm, init_visible_bias
-from .models import RBM
 
 __all__ = ["AISResult", "linear_betas", "ais_log_partition", "estimated_log_likelihood"]
 
@@ -177,6 +176,7 @@ def ais_log_partition(rbm, n_chains=100, betas=None, rng=None, *, base_visible_b
     --------
     With no weights the target equals a base model, and every weight is 1:
 
+    >>> from dreambook.models import RBM
     >>> rbm = RBM([[0.0, 0.0]] * 3, [0.5, -1.0, 2.0], [0.0, 0.0])
     >>> result = ais_log_partition(rbm, n_chains=10, betas=linear_betas(20), rng=0,
     ...                            base_visible_bias=rbm.b)
@@ -276,6 +276,7 @@ def estimated_log_likelihood(rbm, data, log_z) -> float:
     ``log_z`` is a number or an :class:`AISResult`. With an AIS estimate this
     is, in expectation, an *over*-estimate (see the module docstring).
 
+    >>> from dreambook.models import RBM
     >>> rbm = RBM.zeros(4, 2)
     >>> ll = estimated_log_likelihood(rbm, [[0, 1, 0, 1]], log_z=6 * np.log(2))
     >>> bool(np.isclose(ll, -4 * np.log(2)))     # uniform over 2**4 visible states

@@ -39,16 +39,16 @@ from ._validation import (
     as_generator,
     check_binary,
     check_bool,
-    check_finite_array,
     check_model,
     check_nonnegative_int,
     check_positive_int,
+    check_probability_vector,
 )
 from .models import RBM, BoltzmannMachine, FullyVisibleBM
+from .states import all_states, states_of
 from ._special import logsumexp, sigmoid
 
 __all__ = [
-    "all_states",
     "log_partition",
     "log_prob",
     "probabilities",
@@ -75,51 +75,6 @@ _CHUNK_ELEMENTS = 2**19
 # ---------------------------------------------------------------------------
 # Enumeration of states
 # ---------------------------------------------------------------------------
-def _bits(indices, n: int) -> np.ndarray:
-    """Rows of bits of ``indices`` (first unit = most significant), float64."""
-    indices = np.asarray(indices, dtype=np.int64)
-    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
-    return ((indices[..., None] >> shifts) & 1).astype(np.float64)
-
-
-def all_states(n, max_units=24) -> np.ndarray:
-    """All :math:`2^n` binary states of *n* units, as a (2**n, n) float64 array.
-
-    Row *k* has bits ``x[k, i] = (k >> (n - 1 - i)) & 1``: the first unit is
-    the most significant bit, so the rows count upwards in binary.
-
-    Parameters
-    ----------
-    n : int
-        Number of units, >= 0.
-    max_units : int, default 24
-        Refuse larger *n* (2**24 states of 24 units already take 3 GiB).
-
-    Examples
-    --------
-    >>> all_states(2)
-    array([[0., 0.],
-           [0., 1.],
-           [1., 0.],
-           [1., 1.]])
-    """
-    n = check_nonnegative_int(n, "n")
-    max_units = check_positive_int(max_units, "max_units")
-    if n > max_units:
-        raise ValueError(
-            f"n = {n} units give 2**{n} states, more than all_states enumerates "
-            f"(max_units={max_units}); pass a larger max_units to raise the limit"
-        )
-    # Filled one column at a time, in place: the peak memory is the result plus
-    # one column of indices, not the (2**n, n) int64 temporaries of _bits.
-    out = np.empty((2**n, n), dtype=np.float64)
-    index = np.arange(2**n, dtype=np.int64)
-    column = np.empty(2**n, dtype=np.int64)
-    for i in range(n):
-        np.right_shift(index, n - 1 - i, out=column)
-        np.bitwise_and(column, 1, out=column)
-        out[:, i] = column
-    return out
 
 
 def _check_model(model):
@@ -156,7 +111,7 @@ def _state_chunks(n: int, width: int):
     rows = max(1, _CHUNK_ELEMENTS // max(1, width))
     total = 2**n
     for start in range(0, total, rows):
-        yield _bits(np.arange(start, min(start + rows, total)), n)
+        yield states_of(np.arange(start, min(start + rows, total)), n)
 
 
 # ---------------------------------------------------------------------------
@@ -319,7 +274,7 @@ class _RBMLayerSum:
     def chunks(self):
         """Yield ``(high_bits, z_high, lin_high)`` for each value of the high bits."""
         for high in range(2**self.n_high):
-            high_bits = _bits(high, self.n_high)
+            high_bits = states_of(high, self.n_high)
             z_high = (self.e + high_bits @ self.M_high) / self.T
             lin_high = (high_bits @ self.d_high) / self.T
             yield high_bits, z_high, lin_high
@@ -609,17 +564,6 @@ def log_likelihood_gradient(model, data, max_units=None) -> dict:
     return {key: (positive[key] - negative[key]) / model.T for key in model.params}
 
 
-def _check_distribution(p, name: str) -> np.ndarray:
-    p = check_finite_array(p, name, ndim=1)
-    if p.size == 0:
-        raise ValueError(f"{name} must be a non-empty probability vector")
-    if np.any(p < 0):
-        raise ValueError(f"{name} must be non-negative (a probability vector)")
-    if not np.isclose(p.sum(), 1.0, rtol=0, atol=1e-8):
-        raise ValueError(f"{name} must sum to 1, got sum {p.sum()!r}")
-    return p
-
-
 def _log_base(base) -> float:
     if isinstance(base, (bool, np.bool_)) or not isinstance(base, numbers.Real):
         raise TypeError(
@@ -642,8 +586,8 @@ def kl_divergence(p, q, base=np.e) -> float:
     >>> kl_divergence([1.0, 0.0], [0.5, 0.5], base=2)
     1.0
     """
-    p = _check_distribution(p, "p")
-    q = _check_distribution(q, "q")
+    p = check_probability_vector(p, "p")
+    q = check_probability_vector(q, "q")
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
     return float(np.sum(rel_entr(p, q)) / _log_base(base))
@@ -657,7 +601,7 @@ def entropy(p, base=np.e) -> float:
     >>> entropy([0.25] * 4, base=2)
     2.0
     """
-    p = _check_distribution(p, "p")
+    p = check_probability_vector(p, "p")
     return float(-np.sum(rel_entr(p, 1.0)) / _log_base(base))  # rel_entr(p, 1) = p log p
 
 
@@ -704,4 +648,4 @@ def sample(model, n_samples, rng, max_units=None) -> np.ndarray:
     cdf /= cdf[-1]
     index = np.searchsorted(cdf, rng.random(n_samples), side="right")
     # u < cdf[-1] = 1 always, so the index is in range; the minimum guards rounding only.
-    return _bits(np.minimum(index, len(p) - 1), _n_visible(model))
+    return states_of(np.minimum(index, len(p) - 1), _n_visible(model))

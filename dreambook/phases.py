@@ -40,6 +40,7 @@ from ._special import logsumexp
 from . import exact
 from ._validation import check_binary, check_model, check_positive_float, check_positive_int
 from .models import FullyVisibleBM
+from .states import all_states
 
 __all__ = [
     "wake_step",
@@ -123,7 +124,7 @@ class _Coordinates:
             )
         self.n, self.T = n, model.T
         self.iu = np.triu_indices(n, k=1)
-        self.S = self.statistics(exact.all_states(n))  # shape (2**n, n(n+1)/2)
+        self.S = self.statistics(all_states(n))  # shape (2**n, n(n+1)/2)
 
     def statistics(self, x) -> np.ndarray:
         """Rows s(x) = (pairs i<j, units) for each row of x."""

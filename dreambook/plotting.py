@@ -80,7 +80,7 @@ def state_labels(n_units: int) -> list[str]:
     """Labels ``'000'``, ``'001'``, ... for the states in enumeration order.
 
     The first unit is the most significant bit, matching
-    :func:`dreambook.exact.all_states`.
+    :func:`dreambook.states.all_states`.
 
     >>> state_labels(2)
     ['00', '01', '10', '11']

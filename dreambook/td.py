@@ -50,7 +50,13 @@ import numbers
 import numpy as np
 
 from . import exact
-from ._validation import check_bool, check_finite_array, check_positive_float, check_positive_int
+from ._validation import (
+    check_bool,
+    check_finite_array,
+    check_positive_float,
+    check_positive_int,
+    check_real,
+)
 
 __all__ = [
     "DIRECTIONS",
@@ -77,22 +83,6 @@ def _check_direction(direction) -> str:
             f"direction must be 'forward' or 'reverse' (or 'backward'), got {direction!r}"
         )
     return "reverse" if direction == "backward" else direction
-
-
-def _check_alpha(alpha) -> float:
-    alpha = check_positive_float(alpha, "alpha")
-    if alpha > 1:
-        raise ValueError(f"alpha must be in (0, 1], got {alpha}")
-    return alpha
-
-
-def _check_gamma(gamma) -> float:
-    if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, numbers.Real):
-        raise TypeError(f"gamma must be a real number in [0, 1], got {type(gamma).__name__}")
-    gamma = float(gamma)
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
-    return gamma
 
 
 def _check_rewards(rewards) -> np.ndarray:
@@ -189,7 +179,7 @@ def true_values(trajectory, rewards, gamma) -> np.ndarray:
     """
     rewards = _check_rewards(rewards)
     trajectory = _check_trajectory(trajectory, rewards.size)
-    gamma = _check_gamma(gamma)
+    gamma = check_real(gamma, "gamma", 0, 1)
     if np.unique(trajectory).size != trajectory.size:
         raise ValueError("trajectory must visit each state at most once to define true_values")
     V = np.zeros(rewards.size)
@@ -234,7 +224,7 @@ def td0_update(V, s, s_next, rewards, alpha, gamma) -> float:
     rewards = _check_rewards(rewards)
     _check_values(V, rewards.size)
     s, s_next = _check_trajectory(np.array([s, s_next]), rewards.size)
-    alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
+    alpha, gamma = check_real(alpha, "alpha", 0, 1, low_open=True), check_real(gamma, "gamma", 0, 1)
     delta = rewards[s] + gamma * V[s_next] - V[s]
     V[s] += alpha * delta
     return float(delta)
@@ -290,7 +280,7 @@ def replay(V, trajectory, rewards, alpha=1.0, gamma=0.9, direction="forward",
     rewards = _check_rewards(rewards)
     trajectory = _check_trajectory(trajectory, rewards.size)
     V = _check_values(V, rewards.size).copy()
-    alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
+    alpha, gamma = check_real(alpha, "alpha", 0, 1, low_open=True), check_real(gamma, "gamma", 0, 1)
     direction = _check_direction(direction)
     if isinstance(n_sweeps, (bool, np.bool_)) or not isinstance(n_sweeps, numbers.Integral):
         raise TypeError(f"n_sweeps must be an integer >= 0, got {type(n_sweeps).__name__}")

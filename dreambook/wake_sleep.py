@@ -32,6 +32,7 @@ import numbers
 import numpy as np
 
 from ._validation import (
+    check_real,
     check_model,
     as_generator,
     check_binary,
@@ -518,10 +519,8 @@ def clean_bars_machine(size: int = 4, p_vertical=2 / 3, p_bar=0.2, strength=10.0
         raise ValueError(f"size must be at least 2 for bars to have an orientation, got {size}")
     S = check_positive_float(strength, "strength")
     logit = lambda p: float(np.log(p) - np.log1p(-p))  # noqa: E731
-    from .data import _check_probability
-
-    p_vertical = _check_probability(p_vertical, "p_vertical", open_interval=True)
-    p_bar = _check_probability(p_bar, "p_bar", open_interval=True)
+    p_vertical = check_real(p_vertical, "p_vertical", 0, 1, low_open=True, high_open=True)
+    p_bar = check_real(p_bar, "p_bar", 0, 1, low_open=True, high_open=True)
     n = size
     # which pixels each bar covers: vertical bar j = column j, horizontal bar i = row i
     cover = np.zeros((2 * n, n * n))

@@ -29,7 +29,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from dreambook.data import bars_and_stripes
-from dreambook.learning import train_small_rbm
+from dreambook.training import train_small_rbm
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,7 +25,8 @@ from threadpoolctl import threadpool_limits
 
 from dreambook import exact
 from dreambook.data import load_digits_binary
-from dreambook.learning import init_visible_bias, train_rbm
+from dreambook.learning import init_visible_bias
+from dreambook.training import train_rbm
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,9 +5,17 @@ Every model defines ``energy`` (E; low energy = probable) and
 marginal), and holds a temperature ``T`` with :math:`p \\propto \\exp(-E/T)`.
 """
 
-from .boltzmann import BoltzmannMachine, FullyVisibleBM, block_mask
+from .boltzmann import BoltzmannMachine, FullyVisibleBM, block_mask, two_mode_ferromagnet
 from .helmholtz import HelmholtzMachine
 from .hopfield import HopfieldNetwork
 from .rbm import RBM
 
-__all__ = ["FullyVisibleBM", "BoltzmannMachine", "RBM", "block_mask", "HelmholtzMachine", "HopfieldNetwork"]
+__all__ = [
+    "FullyVisibleBM",
+    "BoltzmannMachine",
+    "RBM",
+    "block_mask",
+    "two_mode_ferromagnet",
+    "HelmholtzMachine",
+    "HopfieldNetwork",
+]

@@ -44,10 +44,11 @@ from .._validation import (
     check_positive_float,
     check_positive_int,
     check_symmetric,
+    check_temperature,
 )
 from ._common import TemperatureMixin, as_states, scalar_or_vector
 
-__all__ = ["FullyVisibleBM", "BoltzmannMachine", "block_mask"]
+__all__ = ["FullyVisibleBM", "BoltzmannMachine", "block_mask", "two_mode_ferromagnet"]
 
 
 def _check_symmetric_weights(W, name: str = "W") -> np.ndarray:
@@ -389,3 +390,54 @@ class BoltzmannMachine(_PairwiseBinaryModel):
             f"BoltzmannMachine(n_visible={self.n_visible}, n_hidden={self.n_hidden}, "
             f"n_connections={int(self.mask.sum()) // 2}, T={self.T})"
         )
+
+
+def two_mode_ferromagnet(n_units, coupling, T=1.0):
+    r"""A fully connected ferromagnet whose two modes, all-off and all-on, are equally probable.
+
+    Every pair of units is joined by the same weight :math:`J` = ``coupling``
+    and every bias is :math:`-J(n-1)/2`, so a state with :math:`k` units on has
+
+    .. math::
+
+        E(k) = -J\binom{k}{2} + \frac{J(n-1)}{2}\,k = \frac{J}{2}\,k\,(n-k).
+
+    All-off and all-on have energy 0; the states half-way between have the
+    highest energy, :math:`J n^2/8` for even *n*. The energy, hence the
+    distribution, is symmetric under :math:`x \to 1 - x`, and only
+    :math:`J/T` matters. For large :math:`J/T` the distribution has two
+    separated modes and single-site samplers cross between them rarely: the
+    standard hard case for testing them.
+
+    Parameters
+    ----------
+    n_units : int
+        Number of units, >= 2.
+    coupling : float
+        The weight :math:`J` between every pair of units, >= 0.
+    T : float, default 1.0
+        Temperature of the returned model.
+
+    Returns
+    -------
+    FullyVisibleBM
+
+    Examples
+    --------
+    >>> m = two_mode_ferromagnet(4, 1.0)
+    >>> m.energy([[0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
+    array([0. , 1.5, 2. , 0. ])
+    """
+    n = check_positive_int(n_units, "n_units")
+    if n < 2:
+        raise ValueError(f"n_units must be at least 2 (a ferromagnet needs pairs), got {n}")
+    real = (int, float, np.integer, np.floating)
+    if isinstance(coupling, (bool, np.bool_)) or not isinstance(coupling, real):
+        raise TypeError(f"coupling must be a real number >= 0, got {type(coupling).__name__}")
+    J = float(coupling)
+    if not np.isfinite(J) or J < 0:
+        raise ValueError(f"coupling must be a finite number >= 0, got {J}")
+    T = check_temperature(T, "T")
+    W = J * (np.ones((n, n)) - np.eye(n))
+    b = np.full(n, -J * (n - 1) / 2.0)
+    return FullyVisibleBM(W, b, T=T)

@@ -7,6 +7,7 @@ import numpy as np
 from .. import exact
 from ..plotting import new_figure, state_labels
 from .base import Explorer
+from ..states import all_states
 
 __all__ = ["TemperatureExplorer", "benchmark_cases"]
 
@@ -30,7 +31,7 @@ class TemperatureExplorer(Explorer):
         import ipywidgets as widgets
 
         self.model = model
-        self.states = exact.all_states(model.n_units)
+        self.states = all_states(model.n_units)
         self.energies = model.energy(self.states)
         fig = new_figure(6.5, 3.0)
         self.ax = fig.add_subplot(1, 1, 1)

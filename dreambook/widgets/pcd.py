@@ -17,7 +17,8 @@ import numpy as np
 from .. import exact
 from .._validation import as_generator, check_binary, check_model
 from ..estimate import ais_log_partition, linear_betas
-from ..learning import fpcd_gradient, init_visible_bias, pcd_gradient, train_rbm
+from ..learning import fpcd_gradient, init_visible_bias, pcd_gradient
+from ..training import train_rbm
 from ..models import RBM
 from ..plotting import new_figure
 from .base import Explorer

@@ -8,6 +8,7 @@ from .. import exact
 from .._validation import check_binary
 from ..plotting import new_figure, state_labels
 from .base import Explorer
+from ..states import all_states
 
 __all__ = ["PhasesExplorer", "benchmark_cases"]
 
@@ -86,7 +87,7 @@ class PhasesExplorer(Explorer):
         self.model = model.copy()
         self.data = check_binary(data, "data", model.n_units)
         n = model.n_units
-        self.states = exact.all_states(n)
+        self.states = all_states(n)
         weights = 1 << np.arange(n - 1, -1, -1)
         data_index = self.data.astype(int) @ weights
         self.data_freq = np.bincount(data_index, minlength=2**n) / len(self.data)

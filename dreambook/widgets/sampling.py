@@ -6,8 +6,12 @@ import numpy as np
 
 from .. import exact
 from .. import sampling as _sampling
+from ..diagnostics import chi_square_test, exact_autocorrelation_time
+from ..markov import gibbs_transition_matrix
+from ..models import two_mode_ferromagnet
 from ..plotting import new_figure
 from .base import Explorer
+from ..states import all_states
 
 __all__ = ["SamplingExplorer", "benchmark_cases"]
 
@@ -55,7 +59,7 @@ class SamplingExplorer(Explorer):
         self.n = n_units
         self.n_chains, self.n_sweeps, self.seed = n_chains, n_sweeps, seed
         self.n_traces = n_traces
-        self.states = exact.all_states(n_units)
+        self.states = all_states(n_units)
         self.k_of_state = self.states.sum(axis=1).astype(int)
         self.fraction_on = self.states.mean(axis=1)
         self.x0 = np.zeros((n_chains, n_units))
@@ -98,19 +102,19 @@ class SamplingExplorer(Explorer):
 
     def run(self, J: float, T: float) -> dict:
         """Exact quantities and one short Gibbs run for coupling ``J`` and temperature ``T``."""
-        model = _sampling.two_mode_ferromagnet(self.n, J, T=T)
+        model = two_mode_ferromagnet(self.n, J, T=T)
         probs = exact.probabilities(model)
         trace = _sampling.gibbs_chain(model, self.x0, self.n_sweeps, rng=self.seed)
         final = trace[-1]
-        tau = _sampling.exact_autocorrelation_time(
-            _sampling.gibbs_transition_matrix(model), probs, self.fraction_on)
+        tau = exact_autocorrelation_time(
+            gibbs_transition_matrix(model), probs, self.fraction_on)
         k_runs = np.concatenate([np.zeros((1, self.n_traces)),
                                  trace[:, : self.n_traces].sum(axis=-1)])
         k_final = final.sum(axis=1).astype(int)
         return {
             "exact_k": np.bincount(self.k_of_state, weights=probs, minlength=self.n + 1),
             "sampled_k": np.bincount(k_final, minlength=self.n + 1) / self.n_chains,
-            "p_value": _sampling.chi_square_test(final, probs)[1],
+            "p_value": chi_square_test(final, probs)[1],
             "tau": tau,
             "k_runs": k_runs,
             "upper": float(np.mean(k_final > self.n / 2)),

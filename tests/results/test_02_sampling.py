@@ -12,7 +12,8 @@ mode weights of the symmetric two-mode model but not of a biased one.
 import numpy as np
 import pytest
 
-from dreambook import data, exact, learning, sampling
+from dreambook import data, diagnostics, exact, markov, models, sampling, training
+from dreambook.states import state_index
 from dreambook.models import FullyVisibleBM
 
 N_UNITS = 8
@@ -35,9 +36,9 @@ def five_unit():
 
 def test_correct_samplers_pass_and_wrong_temperature_is_rejected(five_unit):
     _, probs, samples = five_unit
-    assert sampling.chi_square_test(samples["gibbs"], probs)[1] > 0.01
-    assert sampling.chi_square_test(samples["metropolis"], probs)[1] > 0.01
-    assert sampling.chi_square_test(samples["wrong"], probs)[1] < 1e-6
+    assert diagnostics.chi_square_test(samples["gibbs"], probs)[1] > 0.01
+    assert diagnostics.chi_square_test(samples["metropolis"], probs)[1] > 0.01
+    assert diagnostics.chi_square_test(samples["wrong"], probs)[1] < 1e-6
 
 
 def test_dreams_estimate_the_negative_phase(five_unit):
@@ -55,9 +56,9 @@ def test_updates_balance_but_the_sweep_is_only_invariant(five_unit):
         flow = probs[:, None] * K
         return np.max(np.abs(flow - flow.T))
 
-    assert gap(sampling.gibbs_transition_matrix(model, site=0)) < 1e-12
-    assert gap(sampling.metropolis_transition_matrix(model)) < 1e-12
-    sweep = sampling.gibbs_transition_matrix(model)
+    assert gap(markov.gibbs_transition_matrix(model, site=0)) < 1e-12
+    assert gap(markov.metropolis_transition_matrix(model)) < 1e-12
+    sweep = markov.gibbs_transition_matrix(model)
     assert gap(sweep) > 1e-3
     assert np.max(np.abs(probs @ sweep - probs)) < 1e-12
 
@@ -68,9 +69,9 @@ def test_gibbs_conditional_is_the_sigmoid_of_the_local_field(five_unit):
     for i in range(5):
         on, off = states.copy(), states.copy()
         on[:, i], off[:, i] = 1, 0
-        i_on, i_off = sampling.state_index(on), sampling.state_index(off)
+        i_on, i_off = state_index(on), state_index(off)
         brute_force = probs[i_on] / (probs[i_on] + probs[i_off])
-        K = sampling.gibbs_transition_matrix(model, site=i)
+        K = markov.gibbs_transition_matrix(model, site=i)
         np.testing.assert_allclose(K[np.arange(32), i_on], brute_force, atol=1e-12)
 
 
@@ -90,12 +91,12 @@ def taus():
     f = exact.all_states(N_UNITS).mean(axis=1)
     out = {}
     for name, (J, T, chains, sweeps) in SETTINGS.items():
-        model = sampling.two_mode_ferromagnet(N_UNITS, J, T=T)
+        model = models.two_mode_ferromagnet(N_UNITS, J, T=T)
         trace = sampling.gibbs_chain(model, np.zeros((chains, N_UNITS)), sweeps, rng=1)
-        measured = sampling.autocorrelation_time(trace[sweeps // 10:].mean(axis=-1))
-        P = sampling.gibbs_transition_matrix(model)
+        measured = diagnostics.autocorrelation_time(trace[sweeps // 10:].mean(axis=-1))
+        P = markov.gibbs_transition_matrix(model)
         probs = exact.probabilities(model)
-        out[name] = (measured, sampling.exact_autocorrelation_time(P, probs, f))
+        out[name] = (measured, diagnostics.exact_autocorrelation_time(P, probs, f))
     return out
 
 
@@ -116,9 +117,9 @@ def test_exact_autocorrelation_grows_towards_the_barrier_prediction():
     ratios = [0.5, 0.75, 1.0, 1.25, 1.5]
     exact_taus = []
     for r in ratios:
-        model = sampling.two_mode_ferromagnet(N_UNITS, r)
-        P = sampling.gibbs_transition_matrix(model)
-        exact_taus.append(sampling.exact_autocorrelation_time(P, exact.probabilities(model), f))
+        model = models.two_mode_ferromagnet(N_UNITS, r)
+        P = markov.gibbs_transition_matrix(model)
+        exact_taus.append(diagnostics.exact_autocorrelation_time(P, exact.probabilities(model), f))
     factors = np.diff(np.log(exact_taus))
     assert np.all(np.diff(factors) > 0)
     assert np.all(np.exp(factors) < np.exp(2.0))
@@ -137,23 +138,23 @@ def _annealing_experiment(model):
 
 
 def test_annealing_fixes_the_mode_weights_of_the_symmetric_model():
-    model = sampling.two_mode_ferromagnet(N_UNITS, 1.25)
+    model = models.two_mode_ferromagnet(N_UNITS, 1.25)
     probs = exact.probabilities(model)
     upper = exact.all_states(N_UNITS).sum(axis=1) > N_UNITS / 2
     plain, annealed = _annealing_experiment(model)
-    assert sampling.chi_square_test(plain, probs)[1] < 1e-6
-    assert sampling.chi_square_test(annealed, probs)[1] > 0.01
+    assert diagnostics.chi_square_test(plain, probs)[1] < 1e-6
+    assert diagnostics.chi_square_test(annealed, probs)[1] > 0.01
     fraction = np.mean(annealed.sum(axis=1) > N_UNITS / 2)
     assert fraction == pytest.approx(probs[upper].sum(), abs=0.05)
 
 
 def test_annealing_misweights_the_modes_of_a_biased_model():
-    strong = sampling.two_mode_ferromagnet(N_UNITS, 1.25)
+    strong = models.two_mode_ferromagnet(N_UNITS, 1.25)
     model = FullyVisibleBM(strong.W, strong.b + 0.1)
     probs = exact.probabilities(model)
     upper = exact.all_states(N_UNITS).sum(axis=1) > N_UNITS / 2
     _, annealed = _annealing_experiment(model)
-    assert sampling.chi_square_test(annealed, probs)[1] < 1e-6
+    assert diagnostics.chi_square_test(annealed, probs)[1] < 1e-6
     assert np.mean(annealed.sum(axis=1) > N_UNITS / 2) < probs[upper].sum() - 0.03
 
 
@@ -163,16 +164,16 @@ def test_annealing_misweights_the_modes_of_a_biased_model():
 def test_a_model_trained_on_bars_and_stripes_dreams_them():
     images = data.bars_and_stripes(3)
     dreamer = FullyVisibleBM.zeros(9)
-    learning.train_bm(dreamer, images, lr=1.0, epochs=150)
+    training.train_bm(dreamer, images, lr=1.0, epochs=150)
     is_image = np.zeros(2**9, dtype=bool)
-    is_image[sampling.state_index(images)] = True
+    is_image[state_index(images)] = True
     p_images = exact.probabilities(dreamer)[is_image].sum()
     noise = np.random.default_rng(7).integers(0, 2, size=(12, 9)).astype(float)
     dreams = sampling.gibbs_chain(dreamer, noise, 35, rng=8)
-    good = is_image[sampling.state_index(dreams.reshape(-1, 9))].mean()
+    good = is_image[state_index(dreams.reshape(-1, 9))].mean()
     assert 0.5 < p_images < 0.95
     assert good == pytest.approx(p_images, abs=0.15)
     # the dreams keep moving: every chain changes state several times
-    index = sampling.state_index(dreams.reshape(-1, 9)).reshape(35, 12)
+    index = state_index(dreams.reshape(-1, 9)).reshape(35, 12)
     changes = np.diff(index, axis=0) != 0
     assert changes.sum(axis=0).min() >= 5

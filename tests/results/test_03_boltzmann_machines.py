@@ -21,7 +21,7 @@ Success is always judged exactly (dreambook.encoder.evaluate).
 import numpy as np
 import pytest
 
-from dreambook import encoder as enc
+from dreambook import diagnostics, encoder as enc
 
 TARGET = 0.95  # the paper: 250 of 250; we require at least 95 % of 50 seeds
 PLAIN_CEILING = 0.30
@@ -45,7 +45,7 @@ def test_paper_procedure_discovers_a_solution_in_at_least_95_percent_of_50_seeds
                                   stop_when_solved=True)
         first.append(history.first_solved)
     found = [f for f in first if f is not None]
-    rate = enc.success_rate(len(found), N_SEEDS)
+    rate = diagnostics.success_rate(len(found), N_SEEDS)
     assert rate.rate >= TARGET, f"paper's procedure discovered a solution in {rate}"
     # The paper's longest run took 1810 cycles; its median was 110. Ours is
     # slower (a stricter test than "four different codes") but of the same order.
@@ -54,9 +54,9 @@ def test_paper_procedure_discovers_a_solution_in_at_least_95_percent_of_50_seeds
 
 def test_exact_noisy_clamping_best_of_5_restarts_solves_at_least_95_percent(restarts):
     chosen = enc.best_of_restarts(restarts, 5)
-    rate = enc.success_rate(restarts.solved[chosen])
+    rate = diagnostics.success_rate(restarts.solved[chosen])
     assert rate.rate >= TARGET, f"best of 5 restarts: {rate}"
-    single = enc.success_rate(restarts.solved[::5])
+    single = diagnostics.success_rate(restarts.solved[::5])
     assert single.rate < TARGET  # one restart alone is not enough: the restarts matter
 
 
@@ -69,7 +69,7 @@ def test_training_likelihood_separates_solved_from_stuck(restarts):
 def test_plain_exact_gradient_mostly_fails():
     plain = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_CLEAN,
                                        lr=1.0, n_steps=1500)
-    rate = enc.success_rate(plain.solved)
+    rate = diagnostics.success_rate(plain.solved)
     assert rate.rate <= PLAIN_CEILING, f"plain exact gradient: {rate}"
     # the failures are code collisions, not near misses
     for model, solved in zip(plain.models, plain.solved):
@@ -80,7 +80,7 @@ def test_plain_exact_gradient_mostly_fails():
 def test_exact_sign_steps_mostly_fail():
     sign = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_NOISY,
                                       lr=0.2, n_steps=1500, update="sign")
-    assert enc.success_rate(sign.solved).rate <= PLAIN_CEILING
+    assert diagnostics.success_rate(sign.solved).rate <= PLAIN_CEILING
 
 
 def test_sampled_procedure_finds_then_loses_solutions():

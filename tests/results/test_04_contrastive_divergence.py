@@ -24,7 +24,8 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes
-from dreambook.learning import block_gibbs_matrices, cd_chain_distributions, exact_gradient, expected_cd_gradient
+from dreambook.markov import block_gibbs_matrices, cd_chain_distributions
+from dreambook.learning import exact_gradient, expected_cd_gradient
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[2]

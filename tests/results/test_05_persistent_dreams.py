@@ -24,7 +24,8 @@ from scipy.special import logsumexp
 from dreambook import exact
 from dreambook.data import load_digits_binary
 from dreambook.estimate import ais_log_partition, linear_betas
-from dreambook.learning import pseudo_log_likelihood, train_rbm
+from dreambook.diagnostics import pseudo_log_likelihood
+from dreambook.training import train_rbm
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[2]

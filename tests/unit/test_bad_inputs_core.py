@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dreambook import exact, sampling
+from dreambook import diagnostics, exact, sampling, states
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM
 
 FV = FullyVisibleBM.random(4, rng=0)
@@ -95,14 +95,14 @@ CASES = [
     ("schedule negative", lambda: sampling.simulated_annealing(FV, GOOD_X, [1.0, -1.0], rng=0), ValueError, r"schedule must contain only temperatures > 0"),
     ("schedule empty", lambda: sampling.simulated_annealing(FV, GOOD_X, [], rng=0), ValueError, r"schedule must contain at least one"),
     ("sweeps_per_T zero", lambda: sampling.simulated_annealing(FV, GOOD_X, [1.0], rng=0, sweeps_per_T=0), ValueError, r"sweeps_per_T must be an integer >= 1"),
-    ("chi2 probs length", lambda: sampling.chi_square_test(GOOD_X, P4), ValueError, r"probs must have shape \(16,\)"),
-    ("chi2 probs sum", lambda: sampling.chi_square_test(GOOD_X, np.full(16, 0.1)), ValueError, r"probs must be a probability vector"),
-    ("chi2 samples 1-d", lambda: sampling.chi_square_test([0, 1, 1, 0], np.full(16, 1 / 16)), ValueError, r"samples must be a 2-d array"),
-    ("autocorr 3-d", lambda: sampling.autocorrelation_time(np.zeros((3, 3, 3))), ValueError, r"series must have shape"),
-    ("autocorr NaN", lambda: sampling.autocorrelation_time([1.0, np.nan, 2.0]), ValueError, r"series must contain only finite"),
-    ("autocorr too short", lambda: sampling.autocorrelation_time([1.0]), ValueError, r"series must have at least 2 steps"),
-    ("state_index non-binary", lambda: sampling.state_index([[0, 3]]), ValueError, r"x must be binary"),
-    ("empirical too many units", lambda: sampling.empirical_distribution(np.zeros((2, 30))), ValueError, r"samples have 30 units.*max_units"),
+    ("chi2 probs length", lambda: diagnostics.chi_square_test(GOOD_X, P4), ValueError, r"probs must have shape \(16,\)"),
+    ("chi2 probs sum", lambda: diagnostics.chi_square_test(GOOD_X, np.full(16, 0.1)), ValueError, r"probs must be a probability vector"),
+    ("chi2 samples 1-d", lambda: diagnostics.chi_square_test([0, 1, 1, 0], np.full(16, 1 / 16)), ValueError, r"samples must be a 2-d array"),
+    ("autocorr 3-d", lambda: diagnostics.autocorrelation_time(np.zeros((3, 3, 3))), ValueError, r"series must have shape"),
+    ("autocorr NaN", lambda: diagnostics.autocorrelation_time([1.0, np.nan, 2.0]), ValueError, r"series must contain only finite"),
+    ("autocorr too short", lambda: diagnostics.autocorrelation_time([1.0]), ValueError, r"series must have at least 2 steps"),
+    ("state_index non-binary", lambda: states.state_index([[0, 3]]), ValueError, r"x must be binary"),
+    ("empirical too many units", lambda: states.empirical_distribution(np.zeros((2, 30))), ValueError, r"samples have 30 units.*max_units"),
 ]
 
 

@@ -8,17 +8,9 @@ import pytest
 
 from dreambook.data import bars_and_stripes, helmholtz_bars, helmholtz_bars_distribution, load_digits_binary
 from dreambook.estimate import ais_log_partition, estimated_log_likelihood, linear_betas
-from dreambook.learning import (
-    cd_gradient,
-    fit_like_sklearn,
-    fpcd_gradient,
-    init_visible_bias,
-    momentum_schedule,
-    pcd_gradient,
-    sample_chains,
-    train_bm,
-    train_rbm,
-)
+from dreambook.learning import cd_gradient, fpcd_gradient, init_visible_bias, pcd_gradient
+from dreambook.training import fit_like_sklearn, momentum_schedule, train_bm, train_rbm
+from dreambook.sampling import sample_chains
 from dreambook.models import RBM
 
 DATA = bars_and_stripes(3)  # 14 x 9

@@ -11,7 +11,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from dreambook import encoder as enc
+from dreambook import encoder as enc, states, training
 from dreambook import exact, hopfield, learning, phases, sampling, wake_sleep
 from dreambook._validation import check_binary, check_finite_array
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, HelmholtzMachine, HopfieldNetwork
@@ -62,18 +62,18 @@ REFUSED = [
     ("metropolis NaN", lambda: sampling.metropolis_chain(_fv_nan(), X4, 3, rng=0), r"W must contain only finite"),
     ("metropolis RBM NaN", lambda: sampling.metropolis_chain(_rbm_nan(), X4, 3, rng=0), r"W must contain only finite"),
     ("block_gibbs NaN", lambda: sampling.block_gibbs(_rbm_nan(), X4, 1, rng=0), r"W must contain only finite"),
-    ("sample_chains NaN", lambda: learning.sample_chains(_rbm_nan(), X4, 2, rng=0), r"W must contain only finite"),
+    ("sample_chains NaN", lambda: sampling.sample_chains(_rbm_nan(), X4, 2, rng=0), r"W must contain only finite"),
     ("RBM bias NaN", lambda: exact.log_partition(_nan_bias(RBM.random(4, 3, rng=0))), r"c must contain only finite"),
     ("annealing NaN", lambda: sampling.simulated_annealing(_fv_nan(), X4, [2.0, 1.0], rng=0), r"W must contain only finite"),
     ("cd_gradient NaN", lambda: learning.cd_gradient(_rbm_nan(), X4, rng=0), r"W must contain only finite"),
-    ("train_rbm NaN", lambda: learning.train_rbm(_rbm_nan(), X4, method="cd", epochs=1, rng=0), r"W must contain only finite"),
+    ("train_rbm NaN", lambda: training.train_rbm(_rbm_nan(), X4, method="cd", epochs=1, rng=0), r"W must contain only finite"),
     ("energy NaN", lambda: _fv_nan().energy(X4), r"W must contain only finite"),
     ("free energy NaN", lambda: _rbm_nan().free_energy(X4), r"W must contain only finite"),
     # asymmetric W and self-connections
     ("gibbs asymmetric", lambda: sampling.gibbs_sweep(_fv_asym(), X4, rng=0), r"W must be symmetric"),
     ("log Z asymmetric", lambda: exact.log_partition(_fv_asym()), r"W must be symmetric"),
     ("probabilities asymmetric", lambda: exact.probabilities(_fv_asym()), r"W must be symmetric"),
-    ("train_bm asymmetric", lambda: learning.train_bm(_fv_asym(), X4, epochs=1), r"W must be symmetric"),
+    ("train_bm asymmetric", lambda: training.train_bm(_fv_asym(), X4, epochs=1), r"W must be symmetric"),
     ("wake_step asymmetric", lambda: phases.wake_step(_fv_asym(), X4, 0.1), r"W must be symmetric"),
     ("local field diagonal", lambda: _fv_diag().local_field(X4), r"W must have a zero diagonal"),
     ("gibbs diagonal", lambda: sampling.gibbs_chain(_fv_diag(), X4, 2, rng=0), r"W must have a zero diagonal"),
@@ -92,11 +92,14 @@ REFUSED = [
     ("joint='no'", lambda: exact.probabilities(BoltzmannMachine.zeros(2, 1), joint="no"), r"joint must be True or False"),
     ("record='yes'", lambda: sampling.gibbs_chain(FullyVisibleBM.zeros(2), np.zeros(2), 2, rng=0, record="yes"), r"record must be True or False"),
     ("metropolis record=1", lambda: sampling.metropolis_chain(FullyVisibleBM.zeros(2), np.zeros(2), 2, rng=0, record=1), r"record must be True or False"),
-    ("counts='no'", lambda: sampling.empirical_distribution(np.zeros((2, 2)), counts="no"), r"counts must be True or False"),
+    ("counts='no'", lambda: states.empirical_distribution(np.zeros((2, 2)), counts="no"), r"counts must be True or False"),
     ("return_energies", lambda: sampling.simulated_annealing(FullyVisibleBM.zeros(2), np.zeros(2), [1.0], rng=0, return_energies="y"), r"return_energies must be True or False"),
     ("return_flips", lambda: hopfield.relax(HopfieldNetwork.hebbian([[1, -1, 1]]), [1, 1, 1], rng=0, return_flips="no"), r"return_flips must be True or False"),
-    ("shuffle", lambda: learning.train_rbm(RBM.zeros(4, 2), X4, epochs=1, rng=0, shuffle="no"), r"shuffle must be True or False"),
+    ("shuffle", lambda: training.train_rbm(RBM.zeros(4, 2), X4, epochs=1, rng=0, shuffle="no"), r"shuffle must be True or False"),
     ("keep_weights", lambda: enc.train_exact(enc.encoder_machine(2, 1), enc.clean_distribution(enc.encoder_patterns(2)), n_steps=1, keep_weights="no"), r"keep_weights must be True or False"),
+    # open intervals are honoured: a bar probability of 1 has an infinite logit
+    ("clean_bars_machine p_bar=1", lambda: wake_sleep.clean_bars_machine(p_bar=1.0), r"p_bar must be a finite number in \(0, 1\)"),
+    ("clean_bars_machine p_vertical=0", lambda: wake_sleep.clean_bars_machine(p_vertical=0.0), r"p_vertical must be a finite number in \(0, 1\)"),
     # reproducibility: a seed of None draws fresh entropy
     ("seeds=[None]", lambda: enc.train_exact_population([None], enc.noisy_distribution(enc.encoder_patterns()), n_steps=1), r"seeds\[0\] must be a non-negative integer"),
     ("seeds=[-1]", lambda: enc.train_exact_population([-1], enc.noisy_distribution(enc.encoder_patterns()), n_steps=1), r"seeds\[0\] must be a non-negative integer"),

@@ -5,7 +5,7 @@ import pytest
 
 from dreambook.data import bars_and_stripes, helmholtz_bars, helmholtz_bars_distribution, load_digits_binary
 from dreambook.exact import entropy
-from dreambook.sampling import chi_square_test
+from dreambook.diagnostics import chi_square_test
 
 
 def _rows(X):

@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 import pytest
 
-from dreambook import encoder as enc
+from dreambook import diagnostics, encoder as enc
 from dreambook import exact
 from dreambook.models import BoltzmannMachine, FullyVisibleBM
 
@@ -89,7 +89,7 @@ def test_noisy_distribution_brute_force_and_samples():
             brute[s] += 0.15**flips_on * 0.85**keeps_on * 0.05**flips_off * 0.95**keeps_off / 4
     assert np.allclose(P_NOISY, brute, rtol=1e-12, atol=0)
     samples = enc.noisy_clamp(np.tile(PATTERNS, (5000, 1)), rng=1)
-    from dreambook.sampling import chi_square_test
+    from dreambook.diagnostics import chi_square_test
 
     assert chi_square_test(samples, P_NOISY)[1] > 1e-3
     # zero noise gives back the clean distribution
@@ -332,7 +332,7 @@ def test_best_of_restarts_uses_log_likelihood_only():
 # Success rates
 # ---------------------------------------------------------------------------
 def test_success_rate_intervals():
-    r = enc.success_rate(48, 50)
+    r = diagnostics.success_rate(48, 50)
     assert r.rate == 0.96
     # Wilson score interval, by its formula
     z = 1.959963984540054
@@ -340,10 +340,10 @@ def test_success_rate_intervals():
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
     assert r.low == pytest.approx(centre - half) and r.high == pytest.approx(centre + half)
-    cp = enc.success_rate(0, 20, method="exact")
+    cp = diagnostics.success_rate(0, 20, method="exact")
     assert cp.low == 0.0 and cp.high == pytest.approx(1 - 0.025 ** (1 / 20))
-    assert enc.success_rate(np.array([True, False, True])).successes == 2
-    assert str(enc.success_rate(3, 50)) == "3/50 = 6 % (95 % CI 2-16 %)"
+    assert diagnostics.success_rate(np.array([True, False, True])).successes == 2
+    assert str(diagnostics.success_rate(3, 50)) == "3/50 = 6 % (95 % CI 2-16 %)"
 
 
 # ---------------------------------------------------------------------------
@@ -351,8 +351,8 @@ def test_success_rate_intervals():
 # ---------------------------------------------------------------------------
 BAD = [
     (lambda: enc.Procedure(weight_step=0), ValueError, "weight_step must be a finite number > 0"),
-    (lambda: enc.Procedure(p_flip_on=1.0), ValueError, r"p_flip_on must be a probability in \[0, 1\)"),
-    (lambda: enc.Procedure(p_flip_off="a"), TypeError, "p_flip_off must be a probability"),
+    (lambda: enc.Procedure(p_flip_on=1.0), ValueError, r"p_flip_on must be a finite number in \[0, 1\)"),
+    (lambda: enc.Procedure(p_flip_off="a"), TypeError, r"p_flip_off must be a real number in \[0, 1\)"),
     (lambda: enc.Procedure(schedule=()), ValueError, "schedule must be a non-empty"),
     (lambda: enc.Procedure(schedule=(1.0, -1.0)), ValueError, "schedule must be a non-empty sequence of temperatures > 0"),
     (lambda: enc.Procedure(scan="zigzag"), ValueError, "scan must be 'random' or 'sequential'"),
@@ -362,10 +362,10 @@ BAD = [
     (lambda: enc.encoder_machine(scale=0.1), TypeError, "rng must be"),
     (lambda: enc.noisy_clamp([[0, 2]], rng=0), ValueError, "patterns must be binary"),
     (lambda: enc.noisy_clamp(PATTERNS, rng=None), TypeError, "rng must be"),
-    (lambda: enc.noisy_distribution(PATTERNS, p_flip_on=-0.1), ValueError, "p_flip_on must be a probability"),
+    (lambda: enc.noisy_distribution(PATTERNS, p_flip_on=-0.1), ValueError, r"p_flip_on must be a finite number in \[0, 1\)"),
     (lambda: enc.clamped_statistics(FullyVisibleBM.zeros(8), P_NOISY), TypeError, "model must be a BoltzmannMachine"),
     (lambda: enc.clamped_statistics(enc.encoder_machine(), np.ones(16) / 16), ValueError, r"p_data must have shape \(256,\)"),
-    (lambda: enc.divergence(enc.encoder_machine(), np.ones(256)), ValueError, "p_data must be a probability vector"),
+    (lambda: enc.divergence(enc.encoder_machine(), np.ones(256)), ValueError, "p_data must sum to 1"),
     (lambda: enc.evaluate(BoltzmannMachine.zeros(3, 2)), ValueError, "model must be an encoder network"),
     (lambda: enc.evaluate(FullyVisibleBM.zeros(4)), TypeError, "model must be a BoltzmannMachine"),
     (lambda: enc.clamp_input(enc.encoder_machine(), 4), ValueError, r"k must be the index of a unit of V1, in 0..3"),
@@ -376,10 +376,10 @@ BAD = [
     (lambda: enc.train_paper(enc.encoder_machine(), 1, rng=0, record_every=0), ValueError, "record_every must be"),
     (lambda: enc.train_exact(enc.encoder_machine(), P_NOISY, update="adam"), ValueError, "update must be 'gradient' or 'sign'"),
     (lambda: enc.train_exact_population([], P_NOISY), ValueError, "seeds must contain at least one seed"),
-    (lambda: enc.success_rate(5, 3), ValueError, "successes must be at most trials=3"),
-    (lambda: enc.success_rate([1, 0]), TypeError, "successes must be an int count"),
-    (lambda: enc.success_rate(1, 2, method="wald"), ValueError, "method must be 'wilson' or 'exact'"),
-    (lambda: enc.success_rate(1, 2, confidence=1.0), ValueError, r"confidence must be in \(0, 1\)"),
+    (lambda: diagnostics.success_rate(5, 3), ValueError, "successes must be at most trials=3"),
+    (lambda: diagnostics.success_rate([1, 0]), TypeError, "successes must be an int count"),
+    (lambda: diagnostics.success_rate(1, 2, method="wald"), ValueError, "method must be 'wilson' or 'exact'"),
+    (lambda: diagnostics.success_rate(1, 2, confidence=1.0), ValueError, r"confidence must be in \(0, 1\)"),
 ]
 
 

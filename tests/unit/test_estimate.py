@@ -6,7 +6,8 @@ import pytest
 from dreambook import exact
 from dreambook.data import load_digits_binary
 from dreambook.estimate import AISResult, ais_log_partition, estimated_log_likelihood, linear_betas
-from dreambook.learning import init_visible_bias, train_rbm
+from dreambook.learning import init_visible_bias
+from dreambook.training import train_rbm
 from dreambook.models import RBM
 
 

@@ -5,7 +5,8 @@ import pytest
 
 from dreambook import exact
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM
-from dreambook.sampling import chi_square_test, empirical_distribution
+from dreambook.diagnostics import chi_square_test
+from dreambook.states import empirical_distribution
 
 
 @pytest.mark.parametrize("model", [

@@ -9,20 +9,11 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes, load_digits_binary
-from dreambook.learning import (
-    TrainingHistory,
-    cd_gradient,
-    exact_gradient,
-    fpcd_gradient,
-    init_visible_bias,
-    momentum_schedule,
-    pcd_gradient,
-    sample_chains,
-    train_bm,
-    train_rbm,
-)
+from dreambook.training import TrainingHistory, momentum_schedule, train_bm, train_rbm
+from dreambook.learning import cd_gradient, exact_gradient, fpcd_gradient, init_visible_bias, pcd_gradient
+from dreambook.sampling import sample_chains
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, block_mask
-from dreambook.sampling import chi_square_test
+from dreambook.diagnostics import chi_square_test
 
 
 def _flat(grad):

@@ -11,16 +11,10 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes
-from dreambook.learning import (
-    MicroscopeHistory,
-    block_gibbs_matrices,
-    cd_chain_distributions,
-    cd_gradient,
-    expected_cd_gradient,
-    pseudo_log_likelihood,
-    train_rbm,
-    train_small_rbm,
-)
+from dreambook.training import MicroscopeHistory, train_rbm, train_small_rbm
+from dreambook.markov import block_gibbs_matrices, cd_chain_distributions
+from dreambook.learning import cd_gradient, expected_cd_gradient
+from dreambook.diagnostics import pseudo_log_likelihood
 from dreambook.models import RBM
 from dreambook.sampling import block_gibbs
 
@@ -87,7 +81,7 @@ def test_chain_distributions_start_at_the_data_and_forget_it(small):
 
 def test_chain_distribution_matches_sampled_chains(small):
     """p_2 is the distribution of v after two block Gibbs steps from the data."""
-    from dreambook.sampling import state_index
+    from dreambook.states import state_index
 
     p2 = cd_chain_distributions(small, DATA4, k=2)[-1]
     starts = np.repeat(DATA4, 4000, axis=0)

@@ -15,19 +15,9 @@ from scipy.stats import chi2
 
 from dreambook.exact import all_states, probabilities
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, block_mask
-from dreambook.sampling import (
-    autocorrelation_time,
-    block_gibbs,
-    chi_square_test,
-    empirical_distribution,
-    geometric_schedule,
-    gibbs_chain,
-    gibbs_sweep,
-    linear_schedule,
-    metropolis_chain,
-    simulated_annealing,
-    state_index,
-)
+from dreambook.diagnostics import autocorrelation_time, chi_square_test
+from dreambook.sampling import block_gibbs, geometric_schedule, gibbs_chain, gibbs_sweep, linear_schedule, metropolis_chain, simulated_annealing
+from dreambook.states import empirical_distribution, state_index
 
 ACCEPT = 1e-3
 REJECT = 1e-6

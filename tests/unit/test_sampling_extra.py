@@ -10,17 +10,10 @@ import pytest
 
 from dreambook.exact import all_states, probabilities
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM
-from dreambook.sampling import (
-    autocorrelation_time,
-    chi_square_test,
-    exact_autocorrelation_time,
-    gibbs_chain,
-    gibbs_sweep,
-    gibbs_transition_matrix,
-    metropolis_chain,
-    metropolis_transition_matrix,
-    two_mode_ferromagnet,
-)
+from dreambook.diagnostics import autocorrelation_time, chi_square_test, exact_autocorrelation_time
+from dreambook.sampling import gibbs_chain, gibbs_sweep, metropolis_chain
+from dreambook.markov import gibbs_transition_matrix, metropolis_transition_matrix
+from dreambook.models import two_mode_ferromagnet
 
 ACCEPT = 1e-3
 

@@ -5,7 +5,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes, load_digits_binary
-from dreambook.learning import fit_like_sklearn, train_rbm
+from dreambook.training import fit_like_sklearn, train_rbm
 from dreambook.models import RBM
 
 BernoulliRBM = pytest.importorskip("sklearn.neural_network").BernoulliRBM
