@@ -67,6 +67,8 @@ __all__ = [
     "replay",
     "sweeps_to_converge",
     "states_reached",
+    "td_lambda_replay",
+    "prioritized_sweeping",
     "batch_dream_update",
     "sequential_dream_updates",
 ]
@@ -358,6 +360,136 @@ def states_reached(V, trajectory) -> int:
     _check_trajectory(trajectory, V.size)
     V = _check_values(V, V.size)
     return int(np.count_nonzero(V[trajectory[:-1]]))
+
+
+# --------------------------------------------------------------------------- TD(lambda) and prioritized sweeping
+
+def td_lambda_replay(V, trajectory, rewards, alpha=1.0, gamma=0.9, lam=1.0, n_sweeps=1):
+    r"""Replay a run *forward* with online TD(:math:`\lambda`) and accumulating eligibility traces.
+
+    At each transition :math:`s_t \to s_{t+1}` of a sweep (Sutton, 1988):
+
+    .. math::
+
+        e \leftarrow \gamma\lambda\, e, \quad e(s_t) \leftarrow e(s_t) + 1, \quad
+        \delta_t = r(s_t) + \gamma V(s_{t+1}) - V(s_t), \quad
+        V \leftarrow V + \alpha\, \delta_t\, e .
+
+    The trace :math:`e(s)` remembers how recently :math:`s` was visited, so a
+    prediction error at the end of the run is passed back to every earlier
+    state at once, discounted by :math:`(\gamma\lambda)^{\text{distance}}`.
+    With a reward only at the goal and values from :func:`initial_values`,
+    one forward sweep gives :math:`V(s_t) = \alpha\gamma\,(\gamma\lambda)^{\,n-2-t}`;
+    with :math:`\alpha = \lambda = 1` that is :math:`V = V^*` exactly, the
+    result :func:`replay` needs a *reverse* sweep for. With :math:`\lambda = 0`
+    this is forward TD(0) replay. Traces are reset at the start of each sweep.
+
+    Parameters
+    ----------
+    V : array_like, shape (n_states,)
+        Starting values (not modified).
+    trajectory, rewards, alpha, gamma
+        As in :func:`replay`.
+    lam : float in [0, 1]
+        Trace decay :math:`\lambda`.
+    n_sweeps : int >= 0
+
+    Examples
+    --------
+    >>> trajectory, rewards = linear_track(4)
+    >>> V0 = initial_values(trajectory, rewards)
+    >>> np.round(td_lambda_replay(V0, trajectory, rewards, 1.0, 0.5, lam=1.0), 3)
+    array([0.125, 0.25 , 0.5  , 1.   ])
+    >>> np.round(td_lambda_replay(V0, trajectory, rewards, 1.0, 0.5, lam=0.0), 3)
+    array([0. , 0. , 0.5, 1. ])
+    """
+    rewards = _check_rewards(rewards)
+    trajectory = _check_trajectory(trajectory, rewards.size)
+    V = _check_values(V, rewards.size).copy()
+    alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
+    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, numbers.Real) or not 0.0 <= lam <= 1.0:
+        raise ValueError(f"lam must be a real number in [0, 1], got {lam!r}")
+    if isinstance(n_sweeps, (bool, np.bool_)) or not isinstance(n_sweeps, numbers.Integral) or n_sweeps < 0:
+        raise ValueError(f"n_sweeps must be an integer >= 0, got {n_sweeps!r}")
+    for _ in range(int(n_sweeps)):
+        e = np.zeros(rewards.size)
+        for t in range(trajectory.size - 1):
+            s, s_next = trajectory[t], trajectory[t + 1]
+            e *= gamma * lam
+            e[s] += 1.0
+            delta = rewards[s] + gamma * V[s_next] - V[s]
+            V += alpha * delta * e
+    return V
+
+
+def prioritized_sweeping(trajectory, rewards, alpha=1.0, gamma=0.9, theta=1e-12, max_updates=10_000):
+    r"""Prioritized sweeping (Moore & Atkeson, 1993) on a remembered run: update the most surprising state first.
+
+    With a model of the transitions (here: the run itself, each state's
+    successor and predecessor), keep a priority :math:`|\delta(s)|` for every
+    state, :math:`\delta(s) = r(s) + \gamma V(s') - V(s)`. Repeatedly update
+    the state of largest priority by TD(0), then recompute the priority of its
+    predecessor, until no priority exceeds ``theta``. Nothing in the rule
+    mentions direction; on a track with a reward at the goal the largest
+    surprise is next to the goal, and each update makes its predecessor the
+    most surprising state, so the updates come out in *reverse* order.
+
+    Parameters
+    ----------
+    trajectory : array_like of int
+        States in running order; each state visited at most once.
+    rewards : array_like, shape (n_states,)
+    alpha : float in (0, 1]
+    gamma : float in [0, 1]
+    theta : float > 0
+        Priority threshold below which a state is not updated.
+    max_updates : int > 0
+
+    Returns
+    -------
+    V : ndarray, shape (n_states,)
+        Values after sweeping, starting from :func:`initial_values`.
+    order : ndarray of int
+        The states in the order they were updated.
+
+    Examples
+    --------
+    >>> V, order = prioritized_sweeping(*linear_track(5), alpha=1.0, gamma=0.5)
+    >>> order
+    array([3, 2, 1, 0])
+    >>> np.round(V, 4)
+    array([0.0625, 0.125 , 0.25  , 0.5   , 1.    ])
+    """
+    import heapq
+
+    rewards = _check_rewards(rewards)
+    trajectory = _check_trajectory(trajectory, rewards.size)
+    if np.unique(trajectory).size != trajectory.size:
+        raise ValueError("trajectory must visit each state at most once for prioritized_sweeping")
+    alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
+    theta = check_positive_float(theta, "theta")
+    max_updates = check_positive_int(max_updates, "max_updates")
+    V = initial_values(trajectory, rewards)
+    successor = {int(trajectory[t]): int(trajectory[t + 1]) for t in range(trajectory.size - 1)}
+    predecessor = {b: a for a, b in successor.items()}
+
+    def error(s):
+        return rewards[s] + gamma * V[successor[s]] - V[s]
+
+    heap = [(-abs(error(s)), s) for s in successor if abs(error(s)) > theta]
+    heapq.heapify(heap)
+    order = []
+    while heap and len(order) < max_updates:
+        _, s = heapq.heappop(heap)
+        d = error(s)
+        if abs(d) <= theta:  # stale entry
+            continue
+        V[s] += alpha * d
+        order.append(s)
+        for q in (s, predecessor.get(s)):
+            if q is not None and abs(error(q)) > theta:
+                heapq.heappush(heap, (-abs(error(q)), q))
+    return V, np.array(order, dtype=np.intp)
 
 
 # --------------------------------------------------------------------------- order of dream updates

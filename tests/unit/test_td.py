@@ -172,3 +172,40 @@ def test_replay_explorer_and_raster():
     assert "reached 4 of 9" in e.image.value
     e.update(direction="reverse", sweeps=1)
     assert "V(s0) = 0.3874" in e.image.value
+
+
+# --------------------------------------------------------------------------- TD(lambda), prioritized sweeping
+
+def test_td_lambda_one_forward_sweep_is_exact(track):
+    V0 = td.initial_values(*track)
+    V = td.td_lambda_replay(V0, *track, alpha=1.0, gamma=0.9, lam=1.0)
+    assert np.allclose(V, td.true_values(*track, gamma=0.9), rtol=1e-14, atol=0)
+    assert np.all(V0[:-1] == 0)  # input not modified
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.3, 0.9])
+def test_td_lambda_closed_form(track, lam):
+    V = td.td_lambda_replay(td.initial_values(*track), *track, alpha=0.5, gamma=0.9, lam=lam)
+    t = np.arange(9)
+    assert np.allclose(V[:9], 0.5 * 0.9 * (0.9 * lam) ** (8 - t), rtol=1e-12, atol=0)
+
+
+def test_td_lambda_zero_is_forward_td0(track):
+    V0 = td.initial_values(*track)
+    for k in (1, 3):
+        a = td.td_lambda_replay(V0, *track, 0.7, 0.9, lam=0.0, n_sweeps=k)
+        b = td.replay(V0, *track, 0.7, 0.9, "forward", n_sweeps=k)
+        assert np.allclose(a, b, rtol=1e-14, atol=0)
+
+
+def test_prioritized_sweeping_replays_in_reverse(track):
+    V, order = td.prioritized_sweeping(*track, alpha=1.0, gamma=0.9)
+    assert np.array_equal(order, np.arange(9)[::-1])
+    assert np.allclose(V, td.true_values(*track, gamma=0.9), rtol=1e-14, atol=0)
+
+
+def test_prioritized_sweeping_bad_inputs(track):
+    with pytest.raises(ValueError, match="at most once"):
+        td.prioritized_sweeping(np.array([0, 1, 0, 2]), np.array([0.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="lam"):
+        td.td_lambda_replay(td.initial_values(*track), *track, lam=1.5)
