@@ -140,11 +140,23 @@ def _grad_hess(net, x, h, o, beta, y, clamp_output):
     return g, H
 
 
-def settle(net, x, y=None, beta=0.0, clamp_output=False, tol=1e-12, max_iter=100):
+def _damped_newton_step(H, g):
+    """Solve (H + lam I) step = g with the smallest lam in 0, 1e-6, 1e-5, ... making it positive definite."""
+    H = 0.5 * (H + H.T)
+    lam = 0.0
+    while True:
+        try:
+            L = np.linalg.cholesky(H + lam * np.eye(len(g)))
+            return np.linalg.solve(L.T, np.linalg.solve(L, g))
+        except np.linalg.LinAlgError:
+            lam = 1e-6 if lam == 0.0 else 10.0 * lam
+
+
+def settle(net, x, y=None, beta=0.0, clamp_output=False, tol=1e-12, max_iter=200):
     r"""Settle to a fixed point: :math:`\arg\min_s E + \beta C` (or :math:`E(h, y)` over :math:`h` when clamped).
 
-    Newton's method from the feedforward guess, halving the step if the
-    energy would rise. Returns ``(h, o)``.
+    Newton's method from the feedforward guess (damped where the Hessian is
+    not positive definite), halving the step if the energy would rise. Returns ``(h, o)``.
 
     Raises
     ------
@@ -170,7 +182,7 @@ def settle(net, x, y=None, beta=0.0, clamp_output=False, tol=1e-12, max_iter=100
             if np.min(np.linalg.eigvalsh(0.5 * (H + H.T))) <= 0:
                 raise RuntimeError("settle reached a stationary point that is not a minimum")
             return h, o
-        step = np.linalg.solve(H, g)
+        step = _damped_newton_step(H, g)
         t, f0 = 1.0, total(h, o)
         while True:
             nh = h - t * step[: len(h)]

@@ -62,16 +62,24 @@ FEATURES = ("speed", "effort", "goal")
 
 @dataclass(frozen=True)
 class ReachingTask:
-    """One reaching task: start and goal in the plane and the number of free steps ``n_steps``."""
+    """One reaching task: start, goal, the number of free steps ``n_steps`` and the initial velocity.
+
+    The mass starts at ``start`` moving with ``velocity`` (per step):
+    :math:`x_{-1} = x_0 - v_0`. The default is at rest.
+    """
 
     start: np.ndarray
     goal: np.ndarray
     n_steps: int
+    velocity: np.ndarray = None
 
     def __post_init__(self):
         object.__setattr__(self, "start", check_finite_array(self.start, "start", shape=(2,)).copy())
         object.__setattr__(self, "goal", check_finite_array(self.goal, "goal", shape=(2,)).copy())
         object.__setattr__(self, "n_steps", check_positive_int(self.n_steps, "n_steps"))
+        v = np.zeros(2) if self.velocity is None else check_finite_array(self.velocity, "velocity",
+                                                                         shape=(2,)).copy()
+        object.__setattr__(self, "velocity", v)
 
     def terms(self):
         r"""The matrices :math:`(M_k, d_k)` with :math:`f_k = \|M_k z - d_k\|^2` (per coordinate).
@@ -84,10 +92,10 @@ class ReachingTask:
         Ms = np.eye(N) - np.eye(N, k=-1)
         ds = np.zeros((N, 2))
         ds[0] = x0[0]
-        # effort: rows t = 0..N-1 give x_{t+1} - 2 x_t + x_{t-1}, with x_{-1} = x_0
+        # effort: rows t = 0..N-1 give x_{t+1} - 2 x_t + x_{t-1}, with x_{-1} = x_0 - v_0
         Me = np.eye(N) - 2 * np.eye(N, k=-1) + np.eye(N, k=-2)
         de = np.zeros((N, 2))
-        de[0] = 2 * x0[0] - x0[0]   # x_1 - 2x_0 + x_{-1} = x_1 - x_0
+        de[0] = 2 * x0[0] - (x0[0] - self.velocity)   # x_1 - 2x_0 + x_{-1}
         if N > 1:
             de[1] = -x0[0]          # x_2 - 2x_1 + x_0
         # goal: x_N - g
@@ -97,9 +105,13 @@ class ReachingTask:
         return [(Ms, ds), (Me, de), (Mg, dg)]
 
 
-def reaching_tasks(starts, goals, n_steps) -> list:
-    """A list of :class:`ReachingTask`, one per (start, goal) pair."""
-    return [ReachingTask(s, g, n_steps) for s, g in zip(np.asarray(starts, float), np.asarray(goals, float))]
+def reaching_tasks(starts, goals, n_steps, velocities=None) -> list:
+    """A list of :class:`ReachingTask`, one per (start, goal) pair (and initial velocity)."""
+    starts, goals = np.asarray(starts, float), np.asarray(goals, float)
+    if starts.shape != goals.shape or starts.ndim != 2 or starts.shape[1] != 2:
+        raise ValueError(f"starts and goals must both have shape (m, 2), got {starts.shape} and {goals.shape}")
+    vel = np.zeros_like(starts) if velocities is None else np.asarray(velocities, float)
+    return [ReachingTask(s, g, n_steps, v) for s, g, v in zip(starts, goals, vel)]
 
 
 def _check_weights(w, name="w"):
@@ -199,23 +211,37 @@ def project_to_simplex(v) -> np.ndarray:
 def fit(tasks, observed, n_steps, lr, w0=None, floor=1e-3) -> np.ndarray:
     r"""Projected gradient descent on :func:`contrastive_loss` over the simplex.
 
-    Each step is :math:`w \leftarrow \Pi\big(w - \eta\,\nabla_w L / \|\nabla_w L\|\big)`
+    Each step is :math:`w \leftarrow \Pi\big(w - \eta_k\,\nabla_w L / \|\nabla_w L\|\big)`
     with a normalized step (the loss is homogeneous, so its raw gradient has
-    no natural scale); the speed and effort weights are kept above ``floor``
-    so the forward problem stays well posed. Returns the (n_steps + 1, 3) history.
+    no natural scale). The step length starts at ``lr``; a step that would
+    raise the loss is refused and the length halved, an accepted one lets it
+    grow by 10 %. The speed and effort weights are kept above ``floor`` so the
+    forward problem stays well posed. Returns the (n_steps + 1, 3) history.
     """
     n_steps = check_nonnegative_int(n_steps, "n_steps")
+    eta = float(check_finite_array(lr, "lr", shape=()))
+    if eta <= 0:
+        raise ValueError(f"lr must be > 0, got {eta}")
     w = project_to_simplex(np.full(3, 1 / 3) if w0 is None else _check_weights(w0, "w0"))
+
+    def clip(v):
+        v = project_to_simplex(v)
+        v[:2] = np.maximum(v[:2], floor)
+        return v / v.sum()
+
+    w = clip(w)
+    loss_w = contrastive_loss(tasks, observed, w)
     hist = [w.copy()]
-    for k in range(n_steps):
+    for _ in range(n_steps):
         g = contrastive_gradient(tasks, observed, w)
         norm = np.linalg.norm(g)
-        if norm == 0:
-            hist.append(w.copy())
-            continue
-        w = project_to_simplex(w - lr / np.sqrt(k + 1) * g / norm)
-        w[:2] = np.maximum(w[:2], floor)
-        w = w / w.sum()
+        if norm > 0:
+            trial = clip(w - eta * g / norm)
+            loss_trial = contrastive_loss(tasks, observed, trial)
+            if loss_trial < loss_w:
+                w, loss_w, eta = trial, loss_trial, 1.1 * eta
+            else:
+                eta *= 0.5
         hist.append(w.copy())
     return np.array(hist)
 

@@ -54,7 +54,7 @@ from ._validation import (as_generator, check_finite_array, check_nonnegative_in
                           check_positive_int, check_temperature)
 
 __all__ = ["GridWorld", "make_terrain_world", "log_partition", "visitation", "expected_features",
-           "path_features", "log_likelihood", "gradient", "best_path", "sample_paths",
+           "features_from_visitation", "path_features", "log_likelihood", "gradient", "best_path", "sample_paths",
            "all_paths", "maxent_fit", "perceptron_fit"]
 
 
@@ -164,6 +164,14 @@ def _check(world, theta, T):
     return theta, check_temperature(T, "T")
 
 
+def _lse(a):
+    """log-sum-exp along the last axis; rows of all -inf give -inf (no warnings)."""
+    m = np.max(a, axis=-1)
+    safe = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(np.exp(a - safe[..., None]), axis=-1)) + safe
+
+
 def _messages(world, theta, T):
     """Log forward and backward messages, arrays of shape (L + 1, n_states)."""
     L, n = world.horizon, world.n_states
@@ -176,10 +184,10 @@ def _messages(world, theta, T):
     lb[L, world.index(world.goal)] = 0.0
     for t in range(L):
         prev = np.where(valid, la[t][pred], -np.inf)
-        la[t + 1] = logr + logsumexp(prev, axis=1)
+        la[t + 1] = logr + _lse(prev)
     for t in range(L - 1, -1, -1):
         nxt = np.where(valid, (logr + lb[t + 1])[pred], -np.inf)
-        lb[t] = logsumexp(nxt, axis=1)
+        lb[t] = _lse(nxt)
     return la, lb
 
 
@@ -200,7 +208,11 @@ def visitation(world, theta, T=1.0) -> np.ndarray:
 
 def expected_features(world, theta, T=1.0) -> np.ndarray:
     r"""The dreamt features :math:`\mathbb{E}_{P_\theta}[f(\zeta)] = \sum_{t\ge1}\sum_s D_t(s)\phi(s)`."""
-    D = visitation(world, theta, T)
+    return features_from_visitation(world, visitation(world, theta, T))
+
+
+def features_from_visitation(world, D) -> np.ndarray:
+    r""":math:`\sum_{t\ge1}\sum_s D_t(s)\phi(s)` for visit probabilities ``D`` of shape (L + 1, rows, cols)."""
     return D[1:].sum(axis=0).reshape(-1) @ world.phi
 
 
