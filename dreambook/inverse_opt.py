@@ -80,8 +80,16 @@ class ReachingTask:
         v = np.zeros(2) if self.velocity is None else check_finite_array(self.velocity, "velocity",
                                                                          shape=(2,)).copy()
         object.__setattr__(self, "velocity", v)
+        terms = self._build_terms()
+        object.__setattr__(self, "_terms", terms)
+        object.__setattr__(self, "_grams", np.array([M.T @ M for M, _ in terms]))
+        object.__setattr__(self, "_rhs", np.array([M.T @ d for M, d in terms]))
 
     def terms(self):
+        r"""The matrices :math:`(M_k, d_k)` with :math:`f_k = \|M_k z - d_k\|^2` (built once, cached)."""
+        return self._terms
+
+    def _build_terms(self):
         r"""The matrices :math:`(M_k, d_k)` with :math:`f_k = \|M_k z - d_k\|^2` (per coordinate).
 
         ``d_k`` has shape (rows, 2): one column per coordinate, same ``M_k``.
@@ -128,9 +136,15 @@ def _check_task(task):
 
 
 def _system(task, w):
-    A = sum(wk * M.T @ M for wk, (M, _) in zip(w, task.terms()))
-    rhs = sum(wk * M.T @ d for wk, (M, d) in zip(w, task.terms()))
-    return A, rhs
+    """A = sum_k w_k M_k^T M_k and rhs = sum_k w_k M_k^T d_k (precomputed per task)."""
+    return np.tensordot(w, task._grams, axes=1), np.tensordot(w, task._rhs, axes=1)
+
+
+def _optimal_features(task, w):
+    """f(x*(w)) without input checks (the fit loop's inner kernel)."""
+    A, rhs = _system(task, w)
+    z = np.linalg.solve(A, rhs)
+    return np.array([float(np.sum((M @ z - d) ** 2)) for M, d in task._terms])
 
 
 def optimal_trajectory(task, w) -> np.ndarray:
@@ -230,16 +244,23 @@ def fit(tasks, observed, n_steps, lr, w0=None, floor=1e-3) -> np.ndarray:
         return v / v.sum()
 
     w = clip(w)
-    loss_w = contrastive_loss(tasks, observed, w)
+    if len(tasks) != len(observed) or len(tasks) == 0:
+        raise ValueError("tasks and observed must be non-empty and of the same length")
+    f_obs = np.mean([features(t, x) for t, x in zip(tasks, observed)], axis=0)
+
+    def state(v):   # (loss, gradient) at v; the optimum is solved once per task
+        f_star = np.mean([_optimal_features(t, v) for t in tasks], axis=0)
+        return v @ (f_obs - f_star), f_obs - f_star
+
+    loss_w, g = state(w)
     hist = [w.copy()]
     for _ in range(n_steps):
-        g = contrastive_gradient(tasks, observed, w)
         norm = np.linalg.norm(g)
         if norm > 0:
             trial = clip(w - eta * g / norm)
-            loss_trial = contrastive_loss(tasks, observed, trial)
+            loss_trial, g_trial = state(trial)
             if loss_trial < loss_w:
-                w, loss_w, eta = trial, loss_trial, 1.1 * eta
+                w, loss_w, g, eta = trial, loss_trial, g_trial, 1.1 * eta
             else:
                 eta *= 0.5
         hist.append(w.copy())

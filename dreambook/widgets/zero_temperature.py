@@ -14,7 +14,8 @@ __all__ = ["PathTemperatureExplorer", "benchmark_cases"]
 class PathTemperatureExplorer(Explorer):
     r"""Expected visits per cell under :math:`P_T(\zeta) \propto e^{\theta^\top f(\zeta)/T}` on a gridworld.
 
-    Left: the expected number of visits :math:`\sum_t D_t(s)` per cell, computed
+    Left: the terrain, with a disc in each cell whose area is the expected
+    number of visits :math:`\sum_t D_t(s)`, computed
     exactly by :func:`dreambook.irl.visitation` at the slider's temperature;
     at :math:`T = 0` the single best path (:func:`dreambook.irl.best_path`).
     Right: the dreamt features :math:`\mathbb{E}_{P_T}[f]` as bars, beside the
@@ -42,31 +43,29 @@ class PathTemperatureExplorer(Explorer):
 
         fig = new_figure(7.4, 3.3)
         self.ax_g, self.ax_f = fig.subplots(1, 2, width_ratios=[1.3, 1])
-        self.heat = self.ax_g.imshow(np.zeros((rows, cols)), cmap="magma", vmin=0,
-                                     vmax=3.0, origin="upper")
-        cbar = fig.colorbar(self.heat, ax=self.ax_g, fraction=0.04, pad=0.02)
-        cbar.set_label("expected visits", fontsize=9)
+        # Static background: the terrain map. Dynamic: one disc per cell whose
+        # area is the expected number of visits (only these discs and the bars
+        # are redrawn when the slider moves).
         terrain = np.argmax(np.concatenate([np.zeros((rows, cols, 1)), world.features],
                                            axis=2), axis=2)
-        # Terrain and the start/goal are markers drawn over the heat map (dynamic
-        # artists are drawn last, so these must be dynamic too).
-        markers = []
-        styles = [("^", "#7ee081"), ("s", "#6fb7ff"), ("D", "#f5d76e")]
-        for k in range(1, world.n_features + 1):
-            r, c = np.nonzero(terrain == k)
-            m, colour = styles[(k - 1) % len(styles)]
-            markers.append(self.ax_g.scatter(c, r, marker=m, s=28, facecolors="none",
-                                             edgecolors=colour, linewidths=1.2,
-                                             label=names[k - 1]))
-        markers.append(self.ax_g.scatter([world.start[1], world.goal[1]],
-                                         [world.start[0], world.goal[0]], marker="*", s=120,
-                                         c="white", edgecolors="black", linewidths=0.6,
-                                         label="start, goal"))
+        palette = np.array([[0.82, 0.82, 0.82], [0.70, 0.87, 0.62], [0.55, 0.72, 0.93],
+                            [0.95, 0.85, 0.55]])
+        self.ax_g.imshow(palette[terrain % len(palette)], origin="upper")
+        for k, name in enumerate(["road"] + list(names)):
+            self.ax_g.scatter([], [], marker="s", s=40, color=palette[k % len(palette)],
+                              label=name)
+        rr, cc = np.mgrid[0:rows, 0:cols]
+        self._disc_scale = 260.0
+        self.discs = self.ax_g.scatter(cc.ravel(), rr.ravel(), s=np.zeros(rows * cols),
+                                       color="#6a1b9a", alpha=0.75, linewidths=0)
+        for cell, label in [(world.start, "S"), (world.goal, "G")]:
+            self.ax_g.text(cell[1] - 0.42, cell[0] - 0.2, label, fontsize=9, weight="bold")
         self.ax_g.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3,
                          frameon=False, fontsize=8)
         self.ax_g.set_xticks([])
         self.ax_g.set_yticks([])
-        self.ax_g.set_title("where the dreamt paths go", fontsize=10)
+        self.ax_g.set_title("where the dreamt paths go (disc area = expected visits)",
+                            fontsize=9)
 
         pos = np.arange(world.n_features)
         self.bars = self.ax_f.bar(pos, np.zeros(world.n_features), width=0.55,
@@ -77,11 +76,11 @@ class PathTemperatureExplorer(Explorer):
         self.ax_f.set_ylim(-0.2, 1.25 * max(1.0, float(np.max(irl.expected_features(
             world, self.theta, 3.0))), float(self.best_f.max())))
         self.ax_f.set_ylabel("cells of each terrain on the path")
-        self.ax_f.legend(frameon=False, fontsize=8, loc="upper right")
+        self.ax_f.legend(frameon=False, fontsize=8, loc="upper right", markerscale=0.4)
 
         self.T = widgets.FloatSlider(value=T, min=0.0, max=2.0, step=0.05, description="T",
                                      readout_format=".2f")
-        self.dynamic = [self.heat, *markers, *self.bars]
+        self.dynamic = [self.discs, *self.bars]
         super().__init__(fig, [self.T])
 
     def dream_statistics(self, T):
@@ -96,7 +95,7 @@ class PathTemperatureExplorer(Explorer):
 
     def _draw(self, T=1.0, **_values) -> str:
         visits, f = self.dream_statistics(T)
-        self.heat.set_data(visits)
+        self.discs.set_sizes(self._disc_scale * visits.ravel())
         for bar, v in zip(self.bars, f):
             bar.set_height(v)
         where = "the single best path" if T <= 0 else f"the path distribution at T = {T:.2f}"

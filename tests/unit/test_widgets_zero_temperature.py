@@ -19,7 +19,7 @@ def explorer():
 def test_explorer_shows_exact_visits(explorer):
     explorer.update(T=0.7)
     D = irl.visitation(explorer.world, CHAPTER_THETA, 0.7)
-    np.testing.assert_array_equal(explorer.heat.get_array(), D[1:].sum(axis=0))
+    np.testing.assert_allclose(explorer.discs.get_sizes(), explorer._disc_scale * D[1:].sum(axis=0).ravel())
     heights = [b.get_height() for b in explorer.bars]
     np.testing.assert_allclose(heights, irl.expected_features(explorer.world, CHAPTER_THETA, 0.7))
     assert 'alt="' in explorer.image.value and "T = 0.70" in explorer.image.value
@@ -27,8 +27,8 @@ def test_explorer_shows_exact_visits(explorer):
 
 def test_explorer_at_zero_temperature_shows_the_best_path(explorer):
     explorer.update(T=0.0)
-    visits = explorer.heat.get_array()
-    assert visits.sum() == explorer.world.horizon
+    visits = explorer.discs.get_sizes() / explorer._disc_scale
+    assert visits.sum() == pytest.approx(explorer.world.horizon)
     assert "single best path" in explorer.image.value
 
 
