@@ -20,10 +20,11 @@ from .phases import PhasesExplorer
 from .replay import ReplayExplorer
 from .sampling import SamplingExplorer
 from .wake_sleep import WakeSleepExplorer
+from .zero_temperature import PathTemperatureExplorer
 
 __all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "SamplingExplorer",
            "ReplayExplorer", "DreamExplorer", "WakeSleepExplorer", "CDExplorer",
-           "EncoderExplorer", "AISExplorer", "DreamGalleryExplorer"]
+           "EncoderExplorer", "AISExplorer", "DreamGalleryExplorer", "PathTemperatureExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd"]
+EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd", "zero_temperature"]
