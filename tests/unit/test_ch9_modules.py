@@ -1,0 +1,293 @@
+"""Unit tests of dreambook.nce, dreambook.score_matching, dreambook.forward_forward, dreambook.langevin."""
+
+import numpy as np
+import pytest
+
+from dreambook import exact
+from dreambook.forward_forward import (MLP, FFNetwork, embed_label, train_backprop, train_ff, wrong_labels)
+from dreambook.langevin import IsotropicGaussianMixture, RBFEnergy, langevin, train_energy
+from dreambook.models import FullyVisibleBM
+from dreambook.nce import (BernoulliNoise, fit_ml, fit_nce, model_to_params, nce_objective, pair_features,
+                           params_to_model)
+from dreambook.score_matching import (corrupt, fit_denoising_score, fit_ratio_matching,
+                                      gaussian_score_matching_objective, ml_gaussian, ratio_matching_objective,
+                                      score_matching_gaussian)
+from dreambook.score_matching import _rm_value_and_grad
+
+
+# --- NCE ---------------------------------------------------------------------------------------
+def test_features_give_minus_the_energy():
+    model = FullyVisibleBM.random(6, rng=0)
+    X = exact.all_states(6)
+    np.testing.assert_allclose(pair_features(X) @ model_to_params(model), -model.energy(X), atol=1e-12)
+    back = params_to_model(model_to_params(model), 6)
+    np.testing.assert_array_equal(back.W, model.W)
+    assert np.array_equal(back.W, back.W.T) and np.all(np.diag(back.W) == 0)
+
+
+def test_nce_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    X = (rng.random((30, 4)) < 0.5).astype(float)
+    Y = (rng.random((90, 4)) < 0.3).astype(float)
+    noise = BernoulliNoise(np.full(4, 0.3))
+    args = (pair_features(X), pair_features(Y), noise.log_prob(X), noise.log_prob(Y))
+    v = rng.normal(size=11)
+    _, g = nce_objective(v, *args)
+    for k in range(11):
+        e = np.zeros(11)
+        e[k] = 1e-6
+        fd = (nce_objective(v + e, *args)[0] - nce_objective(v - e, *args)[0]) / 2e-6
+        assert fd == pytest.approx(g[k], abs=1e-7)
+
+
+def test_counts_give_the_same_objective_as_repeated_rows():
+    rng = np.random.default_rng(1)
+    X = (rng.random((50, 3)) < 0.5).astype(float)
+    Y = (rng.random((100, 3)) < 0.5).astype(float)
+    noise = BernoulliNoise.uniform(3)
+    v = rng.normal(size=7)
+    full = nce_objective(v, pair_features(X), pair_features(Y), noise.log_prob(X), noise.log_prob(Y))
+    Xu, cx = np.unique(X, axis=0, return_counts=True)
+    Yu, cy = np.unique(Y, axis=0, return_counts=True)
+    comp = nce_objective(v, pair_features(Xu), pair_features(Yu), noise.log_prob(Xu), noise.log_prob(Yu),
+                         cx.astype(float), cy.astype(float))
+    assert comp[0] == pytest.approx(full[0], rel=1e-12)
+    np.testing.assert_allclose(comp[1], full[1], rtol=1e-10, atol=1e-12)
+
+
+def test_nce_self_normalises_and_ml_zeroes_the_exact_gradient():
+    true = FullyVisibleBM.random(5, rng=3, scale=0.5)
+    data = exact.sample(true, 3000, rng=4)
+    fit = fit_nce(data, BernoulliNoise.from_data(data), nu=20, rng=5)
+    assert abs(fit.log_z_estimate - exact.log_partition(fit.model)) < 0.03
+    ml = fit_ml(data)
+    grad = exact.log_likelihood_gradient(ml, data)
+    assert max(np.max(np.abs(grad["W"])), np.max(np.abs(grad["b"]))) < 1e-6
+
+
+def test_nce_bad_inputs():
+    data = np.array([[0, 1, 1], [1, 0, 0]])
+    noise = BernoulliNoise.uniform(3)
+    with pytest.raises(TypeError, match="rng"):
+        fit_nce(data, noise, 1.0, rng=None)
+    with pytest.raises(ValueError, match="nu"):
+        fit_nce(data, noise, -1.0, rng=0)
+    with pytest.raises(ValueError, match="noise must be over"):
+        fit_nce(data, BernoulliNoise.uniform(4), 1.0, rng=0)
+    with pytest.raises(TypeError, match="noise"):
+        fit_nce(data, "uniform", 1.0, rng=0)
+    with pytest.raises(ValueError, match="binary"):
+        fit_nce([[0.5, 1, 1]], noise, 1.0, rng=0)
+    with pytest.raises(ValueError, match="q must be"):
+        BernoulliNoise([0.0, 0.5])
+    with pytest.raises(TypeError, match="rng"):
+        noise.sample(3, rng=None)
+
+
+# --- score and ratio matching ---------------------------------------------------------------------
+def test_score_matching_gaussian_is_ml_and_minimises_the_objective():
+    X = np.random.default_rng(0).normal(size=(300, 3)) @ np.array([[1, 0.4, 0], [0, 1, 0.2], [0, 0, 0.6]])
+    mu, M = score_matching_gaussian(X)
+    mu_ml, M_ml = ml_gaussian(X)
+    np.testing.assert_allclose(M, M_ml, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(mu, mu_ml)
+    J = gaussian_score_matching_objective(X, mu, M)
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        E = rng.normal(scale=0.01, size=(3, 3))
+        assert gaussian_score_matching_objective(X, mu, M + E + E.T) > J
+
+
+def test_ratio_matching_gradient_and_fit():
+    rng = np.random.default_rng(2)
+    X = (rng.random((40, 4)) < 0.4).astype(float)
+    v = rng.normal(size=10)
+    J, g = _rm_value_and_grad(v, X, 4)
+    assert J == pytest.approx(ratio_matching_objective(params_to_model(v, 4), X), rel=1e-12)
+    for k in range(10):
+        e = np.zeros(10)
+        e[k] = 1e-6
+        fd = (_rm_value_and_grad(v + e, X, 4)[0] - _rm_value_and_grad(v - e, X, 4)[0]) / 2e-6
+        assert fd == pytest.approx(g[k], abs=1e-7)
+    true = FullyVisibleBM.random(5, rng=6, scale=0.5)
+    data = exact.sample(true, 5000, rng=7)
+    rm = fit_ratio_matching(data)
+    kl = exact.kl_divergence(exact.probabilities(true), exact.probabilities(rm))
+    assert kl < 0.01
+
+
+def test_ratio_matching_ratio_is_the_probability_ratio():
+    model = FullyVisibleBM.random(4, rng=8)
+    x = np.array([[1.0, 0.0, 1.0, 1.0]])
+    flipped = x.copy()
+    flipped[0, 2] = 0.0
+    s = (2 * x - 1) * model.local_field(x)
+    assert s[0, 2] == pytest.approx(model.energy(flipped)[0] - model.energy(x)[0], abs=1e-12)
+
+
+def test_denoising_score_recovers_the_noisy_score():
+    ring = IsotropicGaussianMixture.ring(4, 1.5, 0.3)
+    X = ring.sample(20000, rng=0)
+    sigma = 0.3
+    Xn = corrupt(X, sigma, rng=1)
+    basis = RBFEnergy.on_grid(9, 3.0)
+    A = fit_denoising_score(basis.features, X, Xn, sigma, ridge=1e-6)
+    probe = ring.convolved(sigma).sample(2000, rng=2)
+    truth = ring.convolved(sigma).score(probe)
+    err = np.linalg.norm(basis.features(probe) @ A - truth) / np.linalg.norm(truth)
+    assert err < 0.2
+
+
+def test_score_matching_bad_inputs():
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        score_matching_gaussian(np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="finite"):
+        ml_gaussian([[np.nan, 1.0], [0.0, 1.0]])
+    with pytest.raises(TypeError, match="rng"):
+        corrupt(np.zeros((2, 2)), 0.1, rng=None)
+    with pytest.raises(ValueError, match="sigma"):
+        corrupt(np.zeros((2, 2)), 0.0, rng=0)
+    with pytest.raises(ValueError, match="binary"):
+        fit_ratio_matching([[0.2, 1.0]])
+    with pytest.raises(TypeError, match="features"):
+        fit_denoising_score("rbf", np.zeros((2, 2)), np.zeros((2, 2)), 0.1)
+
+
+# --- Forward-Forward --------------------------------------------------------------------------------
+def test_wrong_labels_are_wrong_and_uniform():
+    y = np.zeros(9000, dtype=int)
+    w = wrong_labels(y, 10, rng=0)
+    assert np.all(w != 0)
+    counts = np.bincount(w, minlength=10)[1:]
+    assert counts.min() > 850 and counts.max() < 1150
+
+
+def test_ff_local_gradient_matches_finite_differences():
+    net = FFNetwork.random([5, 4, 3], rng=0, threshold=0.5, n_classes=2)
+    X = np.random.default_rng(1).random((6, 5))
+
+    def loss(positive):
+        g = net.goodness(X)
+        z = (net.threshold - g) if positive else (g - net.threshold)
+        return np.mean(np.logaddexp(0, z), axis=0)  # one loss per layer
+
+    for positive in (True, False):
+        grads = net.local_gradients(X, positive)
+        for layer in range(2):
+            W = net.weights[layer]
+            for (i, j) in [(0, 0), (2, 1), (3, 2)]:
+                W[i, j] += 1e-6
+                up = loss(positive)[layer]
+                W[i, j] -= 2e-6
+                down = loss(positive)[layer]
+                W[i, j] += 1e-6
+                assert (up - down) / 2e-6 == pytest.approx(grads[layer][0][i, j], abs=1e-6)
+
+
+def test_backprop_gradient_matches_finite_differences():
+    net = MLP.random([4, 5, 3], rng=0)
+    X = np.random.default_rng(2).random((7, 4))
+    y = np.array([0, 1, 2, 0, 1, 2, 0])
+    from scipy.special import log_softmax
+
+    def loss():
+        return -np.mean(log_softmax(net._forward(X)[1], axis=1)[np.arange(7), y])
+
+    grads = net.gradients(X, y)
+    for layer in range(2):
+        W = net.weights[layer]
+        W[1, 2] += 1e-6
+        up = loss()
+        W[1, 2] -= 2e-6
+        down = loss()
+        W[1, 2] += 1e-6
+        assert (up - down) / 2e-6 == pytest.approx(grads[layer][0][1, 2], abs=1e-7)
+
+
+def test_block_schedule_balances_the_phases():
+    calls = []
+    net = FFNetwork.random([4, 3], rng=0, n_classes=2)
+    original = net.local_gradients
+
+    def spy(X, positive):
+        calls.append(positive)
+        return original(X, positive)
+
+    net.local_gradients = spy
+    images = np.random.default_rng(0).random((40, 2))
+    y = np.arange(40) % 2
+    train_ff(net, images, y, rng=0, epochs=1, batch_size=5, block_length=2)
+    # 8 minibatches: runs of 2 positive updates alternate with runs of 2 negative ones
+    assert calls[:4] == [True, True, False, False]
+    runs = [len(r) for r in "".join("p" if c else "n" for c in calls).replace("pn", "p n").replace("np", "n p").split()]
+    assert all(r == 2 for r in runs[:-1])
+    assert abs(calls.count(True) - calls.count(False)) <= 2
+
+
+def test_ff_bad_inputs():
+    net = FFNetwork.random([66, 8], rng=0, n_classes=2)
+    images = np.zeros((4, 64))
+    with pytest.raises(TypeError, match="rng"):
+        train_ff(net, images, np.zeros(4, dtype=int), rng=None)
+    with pytest.raises(ValueError, match="momentum"):
+        train_ff(net, images, np.zeros(4, dtype=int), rng=0, momentum=1.0)
+    with pytest.raises(ValueError, match="labels in 0..1"):
+        train_ff(net, images, np.full(4, 5), rng=0)
+    with pytest.raises(ValueError, match="columns"):
+        train_ff(net, np.zeros((4, 10)), np.zeros(4, dtype=int), rng=0)
+    with pytest.raises(TypeError, match="integer labels"):
+        embed_label(images, np.zeros(4), n_classes=2)
+    with pytest.raises(TypeError, match="rng"):
+        train_backprop(MLP.random([64, 2], rng=0), images, np.zeros(4, dtype=int), rng=None)
+
+
+# --- Langevin ---------------------------------------------------------------------------------------
+def test_mixture_score_is_the_gradient_of_its_log_density():
+    mix = IsotropicGaussianMixture.ring(3, 1.0, 0.4)
+    X = np.array([[0.3, -0.2], [1.0, 1.0]])
+    e = 1e-6
+    for k in range(2):
+        d = np.zeros(2)
+        d[k] = e
+        fd = (mix.log_prob(X + d) - mix.log_prob(X - d)) / (2 * e)
+        np.testing.assert_allclose(mix.score(X)[:, k], fd, atol=1e-6)
+
+
+def test_rbf_energy_gradient_quadrature_and_exact_training():
+    model = RBFEnergy.on_grid(4, 2.0, n_grid=80)
+    model.theta = np.random.default_rng(0).normal(size=16)
+    X = np.array([[0.1, 0.2], [-1.0, 0.5]])
+    for k in range(2):
+        d = np.zeros(2)
+        d[k] = 1e-6
+        fd = (model.energy(X + d) - model.energy(X - d)) / 2e-6
+        np.testing.assert_allclose(model.grad_energy(X)[:, k], fd, atol=1e-6)
+    # zero energy: Z is the area of the square
+    flat = RBFEnergy.on_grid(4, 2.0)
+    assert flat.log_partition() == pytest.approx(np.log(16.0), abs=1e-12)
+    data = IsotropicGaussianMixture.ring(4, 1.0, 0.3).sample(300, rng=1)
+    data = np.clip(data, -1.99, 1.99)
+    fit = RBFEnergy.on_grid(4, 2.0, n_grid=60)
+    hist = train_energy(fit, data, rng=0, method="exact", n_updates=60, lr=1.0, record_every=20)
+    assert hist.train_log_likelihood[-1] > hist.train_log_likelihood[0] > np.log(1 / 16.0)
+
+
+def test_langevin_samples_a_gaussian_well():
+    # E = theta * phi with one wide bump approximates a quadratic bowl; check chains stay in the square
+    model = RBFEnergy.on_grid(3, 2.0)
+    x = langevin(model, np.zeros((500, 2)), n_steps=50, step=0.1, rng=0)
+    assert np.all(np.abs(x) <= 2.0)
+    # flat energy: Langevin is reflected Brownian motion; variance grows like K * step**2
+    assert np.var(x[:, 0]) == pytest.approx(50 * 0.01, rel=0.2)
+
+
+def test_langevin_bad_inputs():
+    model = RBFEnergy.on_grid(3, 2.0)
+    with pytest.raises(TypeError, match="rng"):
+        langevin(model, np.zeros((2, 2)), 5, 0.1, rng=None)
+    with pytest.raises(ValueError, match="method"):
+        train_energy(model, np.zeros((3, 2)), rng=0, method="long-run")
+    with pytest.raises(ValueError, match="must lie in"):
+        model.log_prob([[3.0, 0.0]])
+    with pytest.raises(TypeError, match="rng"):
+        IsotropicGaussianMixture.ring(2, 1.0, 0.1).sample(3, rng=None)
