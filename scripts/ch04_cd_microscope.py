@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REPRODUCTION_FILE = ROOT / "book" / "data" / "ch04_reproduction.npz"
 GRID_FILE = ROOT / "dreambook" / "widgets" / "data" / "ch04_cd_grid.npz"
 
-#: The setting of the reproduction (from the chapter's issue).
+#: The setting of the reproduction, as stated in the chapter.
 N_HIDDEN = 9
 LR = 0.1
 N_UPDATES = 30_000

@@ -5,7 +5,7 @@
 Writes ``book/data/ch05_digits.npz``, committed: for every training variant
 below and seeds 0-4, the exact test and training log-likelihood (nats per
 image) after 100 epochs, and for seed 0 the exact test log-likelihood after
-every epoch. The setting (from the chapter's issue): 1500 training and 297
+every epoch. The setting, as stated in the chapter: 1500 training and 297
 test images (``dreambook.data.load_digits_binary``), RBM 64-12 with
 W ~ N(0, 0.01^2) and zero biases, learning rate 0.05, minibatches of 20,
 100 epochs, plain SGD; PCD and FPCD keep 20 persistent chains.

@@ -67,7 +67,7 @@ def sCs(setup):
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("T", [1.0, 2.0])
 def test_gradient_of_log_z_is_the_model_expectation(setup, T):
-    """Target: finite differences of log Z equal E_p[-grad E]/T to 1e-8 on 1024 states."""
+    """Finite differences of log Z equal E_p[-grad E]/T to 1e-8 on 1024 states (Goodfellow et al., eq. 18.13)."""
     model = setup[0].copy()
     model.T = T
     expectation = exact.model_statistics(model)
@@ -90,7 +90,7 @@ def test_gradient_of_log_z_is_the_model_expectation(setup, T):
 
 
 def test_moments_match_at_the_maximum(setup):
-    """Target: data and model pairwise moments agree to 1e-6 at the ML fit."""
+    """At the ML fit, data and model pairwise moments agree to 1e-6 (the moment-matching condition)."""
     _, data, ml, ll_ml, s_bar = setup
     model_stats = exact.model_statistics(ml)
     assert np.max(np.abs(s_bar["W"] - model_stats["W"])) < 1e-6
@@ -149,6 +149,22 @@ def test_newton_rhythm_is_where_long_simulation_settles(setup):
     assert attracting
     assert simulated[-1] == pytest.approx(gap, abs=2e-4)
     assert simulated[99] - gap > 0.05  # 100 days are far from enough
+
+
+def test_cycle_averaged_parameters_are_much_closer_than_the_end_of_night(setup):
+    """The chapter's 'what the map does and does not say': lr 0.2, B 4, gap 0.70 vs 0.054."""
+    _, data, _, ll_ml, _ = setup
+    lr, B = 0.2, 4
+    model = first_order_guess(setup, lr, B)
+    phases.periodic_orbit(model, data, lr, B, max_iter=20)
+    end_of_night = ll_ml - exact.log_likelihood(model, data)
+    points = []
+    for step in [phases.wake_step] * B + [phases.dream_step] * B:
+        step(model, data, lr) if step is phases.wake_step else step(model, lr)
+        points.append({key: value.copy() for key, value in model.params.items()})
+    average = FullyVisibleBM(np.mean([p["W"] for p in points], axis=0), np.mean([p["b"] for p in points], axis=0))
+    assert end_of_night == pytest.approx(0.70, abs=0.005)
+    assert ll_ml - exact.log_likelihood(average, data) == pytest.approx(0.054, abs=0.0005)
 
 
 def test_first_order_theory_for_short_days(setup):

@@ -1,10 +1,13 @@
 """Chapter 5: PCD, pseudo-likelihood and AIS on the binarised digits.
 
-Targets (issue of the chapter; prototype measurements, median of 5 seeds,
-RBM 64-12, lr 0.05, minibatches of 20, 100 epochs), exact test
-log-likelihood in nats per image:
+Tieleman (2008) found that PCD beats CD-1 and CD-10 in exact test
+log-likelihood on MNIST; the chapter's smaller setting (RBM 64-12 on the 8x8
+digits, lr 0.05, minibatches of 20, 100 epochs) does not reproduce that
+ranking, and says so. The numbers asserted here are the book's own
+measurement, exact test log-likelihood in nats per image, within tolerance
+bands:
 
-* CD-1 -18.86, CD-10 -18.91, PCD -19.29 (each +- 0.3)
+* CD-1 -18.86, CD-10 -18.91, PCD -19.29 (band centres; each +- 0.3)
 * independent-pixel baseline -25.21
 * AIS estimate of log Z within 0.1 nats of the exact value
 
@@ -29,7 +32,8 @@ from dreambook.training import train_rbm
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGETS = {"cd1": -18.86, "cd10": -18.91, "pcd": -19.29}
+#: Centres of the +- 0.3-nat tolerance bands around the book's measurement (medians of 5 seeds).
+BAND_CENTRES = {"cd1": -18.86, "cd10": -18.91, "pcd": -19.29}
 
 
 def _script():
@@ -59,9 +63,9 @@ def test_independent_pixel_baseline(digits):
     assert baseline == pytest.approx(-25.21, abs=0.01)
 
 
-def test_cd1_seed0_is_within_the_target_band(digits, cd1_model):
+def test_cd1_seed0_is_within_its_band(digits, cd1_model):
     _, test = digits
-    assert exact.log_likelihood(cd1_model, test) == pytest.approx(TARGETS["cd1"], abs=0.3)
+    assert exact.log_likelihood(cd1_model, test) == pytest.approx(BAND_CENTRES["cd1"], abs=0.3)
 
 
 def test_ais_log_partition_within_a_tenth_of_a_nat(digits, cd1_model):
@@ -99,11 +103,11 @@ def test_pseudo_likelihood_is_not_the_likelihood(digits, cd1_model):
 
 
 @pytest.mark.slow
-def test_full_reproduction_meets_the_targets_and_equals_the_committed_file():
+def test_full_reproduction_is_within_its_bands_and_equals_the_committed_file():
     script = _script()
     result = script.compute(processes=2)
-    for key, target in TARGETS.items():
-        assert np.median(result[f"{key}_test"]) == pytest.approx(target, abs=0.3), key
+    for key, centre in BAND_CENTRES.items():
+        assert np.median(result[f"{key}_test"]) == pytest.approx(centre, abs=0.3), key
     assert float(result["independent_test"]) == pytest.approx(-25.21, abs=0.01)
     # PCD at this constant learning rate is the noisiest of the three; a decaying rate steadies it
     spread = {key: np.ptp(result[f"{key}_test"]) for key in ("cd1", "cd10", "pcd", "pcd_decaying_lr")}
