@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import assignments  # noqa: E402
 import grading_wire as wire  # noqa: E402
 import sandbox  # noqa: E402
+from sandbox import SandboxError  # noqa: E402
 
 DEFAULT_TIMEOUT = 120.0
 MAX_ERRORS_LISTED = 3
@@ -478,6 +479,7 @@ class Session:
             except OSError:
                 pass
         self._selector.close()
+        self.exit_code = self.proc.poll()  # None: still running when grading ended
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -661,7 +663,7 @@ def run_tests(ag: Autograder, session: Session) -> tuple[dict, list]:
 
 
 def grade_one(sub: Submission, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
-              log_dir: Path | None = None, *, unsafe: bool = False, slot: int | None = None,
+              log_dir: Path | None = None, *, unsafe: bool = False,
               limits: sandbox.Limits | None = None) -> dict:
     """Grade one submission in its sandbox; return its CSV row (a dict)."""
     row = {"student": sub.student, "scores": {}, "notes": list(sub.notes)}
@@ -680,7 +682,12 @@ def grade_one(sub: Submission, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
     if ag.template is not None:
         row["notes"] += _compare_with_template(nb, ag.template)
     verify_autograder(ag)
-    session = Session(0 if slot is None else slot, timeout, limits or sandbox.Limits(), unsafe=unsafe)
+    slot = sandbox.Slot()
+    try:
+        session = Session(slot.number, timeout, limits or sandbox.Limits(), unsafe=unsafe)
+    except BaseException:
+        slot.release()
+        raise
     failures = []
     try:
         try:
@@ -693,6 +700,7 @@ def grade_one(sub: Submission, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
             row["scores"], failures = run_tests(ag, session)
     finally:
         leftover = session.close()
+        slot.release()
     if leftover:
         row["notes"].append(f"{len(leftover)} process(es) outlived the sandbox and were killed")
     if session.timed_out:
@@ -700,9 +708,10 @@ def grade_one(sub: Submission, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
         row["notes"].append(f"stopped at the {timeout:g} s time limit (an endless loop, "
                             "or far too slow); scored 0")
     elif session.broken:
-        row["notes"].append(f"grading stopped: {session.broken} (exit code {session.proc.returncode}"
-                            + (", probably a memory, CPU or process limit" if session.proc.returncode else "")
-                            + "); the remaining tests scored 0")
+        code = session.exit_code
+        why = ("" if code is None else f", exit code {code}"
+               + (f", killed by signal {-code}: a CPU limit, or the code killed itself" if code < 0 else ""))
+        row["notes"].append(f"grading stopped: {session.broken}{why}; the remaining tests scored 0")
     elif failures:
         row["notes"].append("tests failed: " + "; ".join(failures))
     if session.output_dropped:
@@ -723,27 +732,18 @@ def grade_submissions(folder: Path, ag: Autograder, timeout: float = DEFAULT_TIM
                       limits: sandbox.Limits | None = None) -> list[dict]:
     """Grade every submission of ``folder``; return one row per student, in order.
 
-    With ``jobs > 1`` several sandboxes run at once, each with its own uid.
+    With ``jobs > 1`` several sandboxes run at once, each with its own uid. A
+    changed autograder zip stops the batch (:class:`RuntimeError`).
     """
-    import queue
-
     subs = collect(folder)
-    slots: queue.Queue = queue.Queue()
     jobs = max(1, jobs)
-    for slot in range(jobs):
-        slots.put(slot)
 
     def one(sub):
-        slot = slots.get()
         try:
-            return grade_one(sub, ag, timeout, log_dir, unsafe=unsafe, slot=slot, limits=limits)
-        except (RuntimeError, OSError) as err:
-            if isinstance(err, RuntimeError) and "grading stopped" in str(err):
-                raise
+            return grade_one(sub, ag, timeout, log_dir, unsafe=unsafe, limits=limits)
+        except (SandboxError, OSError) as err:
             return {"student": sub.student, "scores": {},
                     "notes": [*sub.notes, f"the grader could not grade it ({type(err).__name__}: {err}); scored 0"]}
-        finally:
-            slots.put(slot)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(one, subs))

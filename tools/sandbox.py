@@ -47,6 +47,41 @@ class SandboxError(RuntimeError):
     """The sandbox cannot be created on this machine."""
 
 
+SLOTS = 1000
+
+
+class Slot:
+    """A sandbox uid reserved for one submission at a time (across processes, by a file lock).
+
+    Each running sandbox has a uid no other sandbox uses at the same time, so a
+    process limit or a ``kill`` inside one can never reach another.
+    """
+
+    def __init__(self):
+        import fcntl
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / f"dreambook-grade-slots-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        for k in range(SLOTS):
+            fd = os.open(folder / f"{k}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.number, self._fd = k, fd
+            return
+        raise SandboxError(f"all {SLOTS} sandbox uids are in use")
+
+    @property
+    def uid(self) -> int:
+        return UID_BASE + self.number
+
+    def release(self) -> None:
+        os.close(self._fd)
+
+
 @dataclass
 class Limits:
     memory_bytes: int = 3 * 2**30  # address space of each process
