@@ -439,7 +439,12 @@ class Session:
                     raise RuntimeError(f"no reference for {name!r}")
                 args = wire.decode(answer.get("args"), self.handle)
                 kwargs = wire.decode(answer.get("kwargs"), self.handle)
-                result = {"ok": wire.encode(function(*args, **kwargs))}
+                if not isinstance(args, list) or not isinstance(kwargs, dict):
+                    raise TypeError("malformed callback")
+                value = function(*args, **kwargs)
+                # the arguments after the call go back too (an rng the reference advanced)
+                result = {"ok": wire.encode(value), "args": wire.encode(args),
+                          "kwargs": wire.encode(kwargs)}
             except SandboxGone:
                 raise
             except Exception as err:  # noqa: BLE001 - reported to the sandbox

@@ -80,6 +80,11 @@ def main() -> int:
             answer = wire.loads(read_line())
             if "raised" in answer:
                 raise RuntimeError(f"the reference {name} raised {answer['raised']}")
+            for original, new in zip(args, wire.decode(answer.get("args", {"$list": []}), make_ref)):
+                wire.sync(original, new)
+            for key, new in wire.decode(answer.get("kwargs", {"$dict": []}), make_ref).items():
+                if key in kwargs:
+                    wire.sync(kwargs[key], new)
             return wire.decode(answer["ok"], make_ref)
         stub.__name__ = name
         return stub

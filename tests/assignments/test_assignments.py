@@ -389,6 +389,25 @@ def _sandbox_processes() -> list:
     return left
 
 
+# One deliberate slip in question 1 (the temperature dropped): it must cost points in question 1 only,
+# because a public test of question 1 runs at T != 1 and the hidden tests of later questions call the
+# reference implementation of question 1, not the student's.
+SLIPS = {"two-phases": ("-model.energy(states) / model.T", "-model.energy(states)"),
+         "gibbs-sampler": ("np.exp(-u / model.T)", "np.exp(-u)")}
+
+
+def _slipped(nb: dict, old: str, new: str) -> dict:
+    nb = copy.deepcopy(nb)
+    changed = 0
+    for cell in nb["cells"]:
+        source = assignments._source(cell)
+        if old in source:
+            cell["source"] = source.replace(old, new)
+            changed += 1
+    assert changed == 1, "the slip must change exactly one line"
+    return nb
+
+
 @pytest.fixture(scope="session")
 def graded(generated, tmp_path_factory):
     """Grade every assignment's solution, blank and partial notebooks, and the bad batch.
@@ -409,6 +428,9 @@ def graded(generated, tmp_path_factory):
         _write(solved(student, solution, _answer_cells_by_question(student)), folder / "solution.ipynb")
         _write(student, folder / "blank.ipynb")
         _write(solved(student, solution, ["q1"]), folder / "partial.ipynb")
+        if name in SLIPS:
+            _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS[name]),
+                   folder / "slip.ipynb")
         folders[name] = folder
     other = next(n for n in NAMES if n != BAD_BATCH)
     bad_folder = base / "bad"
@@ -486,6 +508,26 @@ def test_partial_notebook_scores_in_between(graded, name):
     want = {q: (ag.possible[q] if q == "q1" else 0.0) for q in ag.questions}
     assert row["scores"] == want, row["notes"]
     assert 0 < sum(row["scores"].values()) < sum(ag.possible.values())
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS))
+def test_one_slip_costs_one_question(graded, name):
+    row = graded["normal"][name]["slip"]
+    ag = graded["autograders"][name]
+    assert 0 < row["scores"]["q1"] < ag.possible["q1"], row["notes"]
+    assert {q: row["scores"][q] for q in ag.questions if q != "q1"} == \
+        {q: ag.possible[q] for q in ag.questions if q != "q1"}, row["notes"]
+    assert any("test_q1_other_temperature" in note for note in row["notes"]), \
+        "the slip is visible to the student: a public test fails"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_public_tests_check_values_at_another_temperature(generated, name):
+    """At least one public test per assignment makes a model with T != 1 (or the notebook's own T)."""
+    student = _read(assignments.student_notebook(name, generated[name]))
+    public = "\n".join(student["metadata"]["otter"]["tests"].values())
+    if name in SLIPS:
+        assert re.search(r"T=(?!1\.0\b|1\b)\d", public) or "T = " in public
 
 
 # ---------------------------------------------------------------------------
