@@ -484,7 +484,10 @@ class Session:
             except OSError:
                 pass
         self._selector.close()
-        self.exit_code = self.proc.poll()  # None: still running when grading ended
+        try:  # None: still running when grading ended
+            self.exit_code = self.proc.wait(timeout=3 if self.broken else 0.05)
+        except subprocess.TimeoutExpired:
+            self.exit_code = None
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -496,8 +499,25 @@ class Session:
 
 def _kill_uid(uid: int) -> list:
     """Kill every process still running as ``uid`` (none should be: the PID namespace is gone)."""
+    import time
+
     import psutil
 
+    def alive():
+        found = []
+        for proc in psutil.process_iter(["uids", "status"]):
+            try:
+                if (proc.info["uids"] and proc.info["uids"].real == uid
+                        and proc.info["status"] != psutil.STATUS_ZOMBIE):
+                    found.append(proc)
+            except psutil.Error:
+                pass
+        return found
+
+    # The kernel kills the PID namespace when its init dies; give it a moment.
+    deadline = time.monotonic() + 5
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
     left = []
     for proc in psutil.process_iter(["uids"]):
         try:
