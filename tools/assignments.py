@@ -250,7 +250,8 @@ def up_to_date(name: str, dist: Path | None = None) -> bool:
     stamp = dist / STAMP
     return (stamp.is_file() and stamp.read_text().strip() == _fingerprint(master_path(name))
             and student_notebook(name, dist).is_file() and autograder_zip(name, dist).is_file()
-            and solution_notebook(name, dist).is_file())
+            and solution_notebook(name, dist).is_file()
+            and autograder_zip(name, dist).with_name(autograder_zip(name, dist).name + ".sha256").is_file())
 
 
 def _check_otter_version() -> None:
@@ -297,6 +298,10 @@ def generate(name: str, dist: Path | None = None, *, force: bool = False,
         if len(zips) != 1:
             raise RuntimeError(f"otter assign wrote {len(zips)} autograder zips for {name}")
         zips[0].rename(out / "autograder" / f"{name}-autograder.zip")
+        # The hash tools/grade.py checks the zip against before grading.
+        digest = hashlib.sha256((out / "autograder" / f"{name}-autograder.zip").read_bytes()).hexdigest()
+        (out / "autograder" / f"{name}-autograder.zip.sha256").write_text(
+            f"{digest}  {name}-autograder.zip\n")
         for notebook in (out / "student" / f"{name}.ipynb", out / "autograder" / f"{name}.ipynb"):
             _stable_cell_ids(notebook)
         check_student_notebook(out / "student" / f"{name}.ipynb", master)

@@ -1,4 +1,4 @@
-"""Grade a folder of submitted notebooks with Otter, one subprocess each, into one CSV.
+"""Grade a folder of submitted notebooks into one CSV, each submission in an OS sandbox.
 
     python tools/grade.py SUBMISSIONS_DIR --assignment NAME --out scores.csv
     python tools/grade.py SUBMISSIONS_DIR --assignment NAME --out scores.csv --timeout 300 --jobs 2
@@ -7,22 +7,31 @@ SUBMISSIONS_DIR holds one entry per student: ``STUDENT.ipynb``, or a folder
 ``STUDENT/`` containing exactly one ``.ipynb`` (anything else in the folder,
 such as a ``tests/`` folder, is ignored, and the reason column says so).
 
-Each submission is graded by otter-grader 7.0.0's own machinery
-(``otter.run.run_autograder``, the code behind ``otter run`` and
-``otter.api.grade_submission``) with the assignment's autograder zip, in a
-fresh temporary folder, in a child process that is killed, with the notebook's
-kernel, when it exceeds ``--timeout`` seconds. No Docker is needed.
+How a submission is graded:
 
-The CSV has one row per student: one column per question (points earned), the
-total, the points possible, and a ``reason`` column that explains anything
-unusual: a notebook that is not valid JSON, a time-out, cells that raised,
-distributed cells that were deleted, embedded tests that were edited, test
-files changed while the notebook ran, code that touches the grader. An empty
-reason means nothing unusual was seen.
+1. The grader reads the notebook itself (UTF-8 with or without a byte-order
+   mark, or UTF-16), refuses what is not a notebook (malformed, hostile or
+   deeply nested JSON, oversized files) with a reason, and never crashes on it.
+2. The code cells run in a bubblewrap sandbox (``tools/sandbox.py``): an
+   unprivileged uid, its own PID/IPC/network namespaces, a private ``/tmp``,
+   read-only access to only the Python environment and ``dreambook``, limits
+   on memory, CPU time, processes, open files and file size. The sandbox never
+   sees the repository, the masters, the tests, other submissions or the CSV.
+3. The tests of the assignment's autograder zip (otter-grader 7.0.0 format,
+   hash-checked before every submission) run HERE, in the grader's process:
+   each name a test asks for is fetched from the sandbox as plain data, and a
+   call of a student function sends its inputs into the sandbox and brings
+   the outputs back as plain data (``tools/grading_wire.py``). Nothing the
+   student code writes - files, pickles, patched modules - can decide a score.
+4. The sandbox and every process it started are killed at the end, or at the
+   ``--timeout`` (then the submission scores 0).
 
-SECURITY: grading runs the students' code with your privileges. Grade in a
-throwaway container or user account with no access to anything you care about
-(see the instructor guide on the website).
+The CSV (written atomically, cells starting with ``= + - @`` escaped) has one
+row per student: one column per question, the total, the points possible and
+a ``reason``, which is never empty when the score is below full marks.
+
+Without bubblewrap the grader refuses to run; ``--unsafe-no-sandbox`` runs
+submissions without any isolation (only for a throwaway machine or container).
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ import hashlib
 import json
 import os
 import re
-import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,14 +53,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import assignments  # noqa: E402
-import notebook_env  # noqa: E402
+import grading_wire as wire  # noqa: E402
+import sandbox  # noqa: E402
+from sandbox import SandboxError  # noqa: E402
 
 DEFAULT_TIMEOUT = 120.0
 MAX_ERRORS_LISTED = 3
+MAX_NOTEBOOK_BYTES = 16 * 2**20
+MAX_JSON_DEPTH = 64
+MAX_REQUESTS = 50_000  # calls, reads and attribute reads per submission
 # Code in a submission that has no business touching the grader's files or objects.
 _SUSPICIOUS = re.compile(
     r"(?<![\w.])tests?/|Checker|GradingResults|results\.pkl|otter\.(?!Notebook\b)|__import__\(\s*['\"]otter"
-    r"|sys\.modules\[\s*['\"]otter|import\s+otter|from\s+otter\b")
+    r"|sys\.modules\[\s*['\"]otter|import\s+otter|from\s+otter\b|/proc/|grading_wire|grade_harness")
 
 
 @dataclass
@@ -65,13 +79,19 @@ class Submission:
 
 @dataclass
 class Autograder:
-    """An assignment's autograder zip, its questions and their points possible."""
+    """An assignment's autograder zip (its tests held in memory), questions and points."""
 
     name: str
     zip: Path
     template: Path | None
     questions: list
     possible: dict
+    tests: dict = field(default_factory=dict)  # question -> test file source
+    sha256: str = ""
+
+
+class NotebookError(ValueError):
+    """A submitted file that is not a readable notebook; the message is the reason."""
 
 
 def _natural_key(text: str):
@@ -109,9 +129,17 @@ def collect(folder: Path) -> list[Submission]:
     return found
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def load_autograder(name: str | None = None, zip_path: Path | None = None,
                     template: Path | None = None) -> Autograder:
-    """Find (generating it if needed) the autograder of assignment ``name``, or use ``zip_path``."""
+    """Find (generating it if needed) the autograder of assignment ``name``, or use ``zip_path``.
+
+    If ``ZIP.sha256`` exists beside the zip (``tools/assignments.py`` writes it),
+    the zip must match it.
+    """
     if zip_path is None:
         if name is None:
             raise ValueError("give --assignment NAME or --autograder ZIP")
@@ -119,32 +147,131 @@ def load_autograder(name: str | None = None, zip_path: Path | None = None,
         zip_path = assignments.autograder_zip(name)
         template = template or assignments.student_notebook(name)
     zip_path = Path(zip_path)
-    with zipfile.ZipFile(zip_path) as archive:
+    raw = zip_path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    stored = zip_path.with_name(zip_path.name + ".sha256")
+    if stored.is_file() and stored.read_text().split()[0] != digest:
+        raise RuntimeError(f"{zip_path} does not match its stored hash {stored}: the autograder "
+                           "was changed after it was generated; regenerate it")
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         config = json.loads(archive.read("otter_config.json")) if "otter_config.json" in archive.namelist() else {}
         tests = {Path(n).stem: archive.read(n).decode() for n in archive.namelist()
                  if n.startswith("tests/") and n.endswith(".py")}
     if not tests:
         raise ValueError(f"{zip_path} holds no tests/*.py: is it an Otter autograder zip?")
-    from otter.nbmeta_config import NBMetadataConfig
-    from otter.test_files import create_test_file
-
-    possible = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for question, text in tests.items():
-            path = Path(tmp) / f"{question}.py"
-            path.write_text(text)
-            possible[question] = float(create_test_file(str(path), NBMetadataConfig()).possible)
+    possible = {q: float(_test_file(q, text).possible) for q, text in tests.items()}
     if template is None:
         guess = zip_path.parent.parent / "student" / f"{config.get('assignment_name', '')}.ipynb"
         template = guess if guess.is_file() else None
     return Autograder(name=config.get("assignment_name") or name or zip_path.stem, zip=zip_path,
                       template=Path(template) if template else None,
-                      questions=sorted(possible, key=_natural_key), possible=possible)
+                      questions=sorted(possible, key=_natural_key), possible=possible,
+                      tests=tests, sha256=digest)
+
+
+def _test_file(question: str, source: str):
+    from otter.test_files.exception_test import ExceptionTestFile
+
+    return ExceptionTestFile.from_string(source, path=f"tests/{question}.py")
+
+
+def verify_autograder(ag: Autograder) -> None:
+    """Stop (fail closed) if the autograder zip on disk is not the one loaded."""
+    try:
+        ok = _sha256(ag.zip) == ag.sha256
+    except OSError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"the autograder {ag.zip} changed on disk during grading "
+                           f"(expected sha256 {ag.sha256[:12]}...); grading stopped")
 
 
 # ---------------------------------------------------------------------------
-# The worker: grades one notebook (runs in its own process)
+# Reading a submitted notebook (in the grader: no student code runs here)
 # ---------------------------------------------------------------------------
+def _json_depth(text: str) -> int:
+    """The deepest nesting of brackets outside strings (no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def decode_notebook_bytes(raw: bytes) -> str:
+    """The text of a notebook file: UTF-8 (with or without BOM) or UTF-16/32 with a BOM."""
+    import codecs
+
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(encoding)
+    if len(raw) >= 2 and raw[0] == 0 and raw[1] != 0:
+        return raw.decode("utf-16-be")
+    if len(raw) >= 2 and raw[1] == 0 and raw[0] != 0:
+        return raw.decode("utf-16-le")
+    return raw.decode("utf-8")
+
+
+def read_notebook(path: Path) -> dict:
+    """The submitted notebook as a dict; :class:`NotebookError` (the reason) if it is not one."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(f"the file is {size / 2**20:.0f} MB, more than the "
+                                f"{MAX_NOTEBOOK_BYTES // 2**20} MB a notebook may have")
+        text = decode_notebook_bytes(path.read_bytes())
+    except UnicodeDecodeError as err:
+        raise NotebookError(f"not a text file in UTF-8 or UTF-16 ({err.reason})") from None
+    except OSError as err:
+        raise NotebookError(f"cannot read the file ({err.strerror})") from None
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise NotebookError(f"its JSON is nested {depth} levels deep (a notebook needs fewer "
+                            f"than {MAX_JSON_DEPTH})")
+    try:
+        nb = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise NotebookError(f"not valid JSON ({type(err).__name__}: {str(err)[:120]})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise NotebookError("it has no list of cells")
+    for position, cell in enumerate(nb["cells"], start=1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise NotebookError(f"cell {position} is not a notebook cell")
+        source = cell.get("source", "")
+        if not (isinstance(source, str) or (isinstance(source, list)
+                                            and all(isinstance(line, str) for line in source))):
+            raise NotebookError(f"the source of cell {position} is not text")
+        if "id" in cell and not isinstance(cell["id"], str):
+            raise NotebookError(f"the id of cell {position} is not text")
+    if not isinstance(nb.get("metadata", {}), dict):
+        raise NotebookError("its metadata is not a JSON object")
+    try:
+        import nbformat
+
+        nbformat.reads(json.dumps(nb), as_version=4)
+    except Exception as err:  # noqa: BLE001 - any failure to read is the student's file's fault
+        raise NotebookError(f"not a valid notebook ({type(err).__name__}: "
+                            f"{' '.join(str(err).split())[:120]})") from None
+    return nb
+
+
 def _code_cells_touching_grader(nb: dict, template_sources: set) -> list[int]:
     """1-based positions of code cells whose code refers to the grader's files or objects."""
     flagged = []
@@ -183,191 +310,508 @@ def _compare_with_template(nb: dict, template: Path) -> list[str]:
     return notes
 
 
-def _cell_errors(executed, positions: dict) -> list[str]:
-    errors = []
-    for cell in executed.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                if cell.get("id") in positions:
-                    where = f"cell {positions[cell.get('id')]}"
-                else:
-                    where = "a grader cell" if positions else "a cell"
-                message = " ".join(str(output.get("evalue", "")).split())
-                if len(message) > 80:
-                    message = message[:77] + "..."
-                errors.append(f"{where} raised {output.get('ename', 'an error')}"
-                              + (f": {message}" if message else ""))
-    return errors
-
-
-def _worker(notebook: Path, zip_path: Path, template: Path | None, workdir: Path,
-            result_path: Path) -> int:
-    result = {"scores": {}, "notes": [], "graded": False}
-
-    def finish() -> int:
-        result_path.write_text(json.dumps(result))
-        return 0
-
-    raw = notebook.read_bytes()
-    try:
-        nb = json.loads(raw.decode("utf-8"))
-        if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-            raise ValueError("it has no list of cells")
-    except (UnicodeDecodeError, ValueError) as err:
-        result["notes"].append(f"not a valid notebook ({type(err).__name__}: {err}); scored 0")
-        return finish()
-    try:
-        import nbformat
-
-        nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except Exception as err:  # noqa: BLE001 - any failure to read is the student's file's fault
-        result["notes"].append(f"not a valid notebook ({type(err).__name__}: {err}); scored 0")
-        return finish()
-    if template is not None:
-        result["notes"] += _compare_with_template(nb, template)
-
-    with zipfile.ZipFile(zip_path) as archive:
-        expected_tests = {n: hashlib.sha256(archive.read(n)).hexdigest()
-                          for n in archive.namelist() if n.startswith("tests/")}
-        config = json.loads(archive.read("otter_config.json"))
-    ag_dir = workdir / "autograder"
-    for sub in ("source", "submission", "results"):
-        (ag_dir / sub).mkdir(parents=True)
-    (ag_dir / "submission_metadata.json").write_text("{}")
-    with zipfile.ZipFile(zip_path) as archive:
-        archive.extractall(ag_dir / "source")
-    name = config.get("assignment_name") or notebook.stem
-    (ag_dir / "submission" / f"{name}.ipynb").write_bytes(raw)
-
-    from otter.run.run_autograder import main as run_autograder
-
-    try:
-        # otter_run=False: grade as in Otter's container (the notebook's kernel is
-        # forced to "python3", i.e. this interpreter), without the logo and summary.
-        run_autograder(str(ag_dir), otter_run=False, logo=False, print_summary=False,
-                       print_score=False)
-    except Exception as err:  # noqa: BLE001 - reported, the batch goes on
-        message = " ".join(str(err).split())
-        result["notes"].append(f"Otter could not grade it ({type(err).__name__}: {message}); scored 0")
-        return finish()
-
-    import dill
-
-    with open(ag_dir / "results" / "results.pkl", "rb") as handle:
-        results = dill.load(handle)
-    if results.catastrophic_error is not None:
-        result["notes"].append(f"grading failed ({results.catastrophic_error}); scored 0")
-        return finish()
-    result["scores"] = {q: float(tf.score) for q, tf in results.results.items()}
-    result["graded"] = True
-
-    changed = sorted(n for n, digest in expected_tests.items()
-                     if not (ag_dir / "submission" / n).is_file()
-                     or hashlib.sha256((ag_dir / "submission" / n).read_bytes()).hexdigest() != digest)
-    if changed:
-        result["scores"] = {q: 0.0 for q in result["scores"]}
-        result["notes"].append("the notebook changed the grader's test files while it ran ("
-                               + ", ".join(changed) + "); all scores set to 0, review by hand")
-    positions = {cell.get("id"): i for i, cell in enumerate(nb["cells"], start=1) if cell.get("id")}
-    errors = _cell_errors(results.notebook, positions) if results.notebook is not None else []
-    if errors:
-        listed = "; ".join(errors[:MAX_ERRORS_LISTED])
-        more = len(errors) - MAX_ERRORS_LISTED
-        result["notes"].append(f"{len(errors)} cell(s) raised errors: {listed}"
-                               + (f"; and {more} more" if more > 0 else ""))
-    return finish()
-
-
 # ---------------------------------------------------------------------------
-# The parent: one child process per submission, with a time limit
+# The sandboxed session: the only channel to the student code
 # ---------------------------------------------------------------------------
-def _kill_tree(proc: subprocess.Popen) -> None:
-    """Kill the worker and everything it started (the Jupyter kernel runs in its own session)."""
+class SandboxGone(RuntimeError):
+    """The submission's process ended, broke the protocol or ran out of time."""
+
+
+class Session:
+    """One submission running in its sandbox, and the pipes to talk to it."""
+
+    def __init__(self, slot: int, timeout: float, limits: sandbox.Limits, unsafe: bool = False):
+        import selectors
+        import threading
+        import time
+
+        self.deadline = time.monotonic() + timeout
+        self.timed_out = False
+        self.broken = ""
+        self.requests = 0
+        self.substitutes: dict = {}
+        self.limits = limits
+        self.slot = slot
+        req_read, self._req_write = os.pipe()
+        self._rep_read, rep_write = os.pipe()
+        out_read, out_write = os.pipe()
+        if unsafe:
+            cmd = sandbox.unsandboxed_command(req_read, rep_write)
+        else:
+            cmd = sandbox.command(slot, req_read, rep_write, limits)
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+        if unsafe:
+            env.update({k: v for k, v in os.environ.items() if k.startswith(("PATH", "PYTHON", "VIRTUAL"))},
+                       HOME=tempfile.mkdtemp(prefix="dreambook-unsafe-"), MPLBACKEND="Agg",
+                       OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out_write, stderr=out_write,
+                                     pass_fds=(req_read, rep_write), env=env, start_new_session=True,
+                                     preexec_fn=sandbox.set_limits(limits),
+                                     cwd=env.get("HOME", "/"))
+        for fd in (req_read, rep_write, out_write):
+            os.close(fd)
+        self._buffer = b""
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._rep_read, selectors.EVENT_READ)
+        self.output = bytearray()
+        self.output_dropped = 0
+
+        def drain():
+            while True:
+                try:
+                    chunk = os.read(out_read, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                room = limits.output_bytes - len(self.output)
+                self.output += chunk[:max(room, 0)]
+                self.output_dropped += max(len(chunk) - max(room, 0), 0)
+            os.close(out_read)
+
+        self._drainer = threading.Thread(target=drain, daemon=True)
+        self._drainer.start()
+        self._time = time
+
+    # -- the pipes ---------------------------------------------------------
+    def _remaining(self) -> float:
+        left = self.deadline - self._time.monotonic()
+        if left <= 0:
+            self.timed_out = True
+            raise SandboxGone("time limit")
+        return left
+
+    def send(self, message: dict) -> None:
+        if self.broken:
+            raise SandboxGone(self.broken)
+        import select
+
+        data = wire.dumps(message)
+        view = memoryview(data)
+        while view:
+            _, ready, _ = select.select([], [self._req_write], [], self._remaining())
+            if not ready:
+                continue
+            try:
+                written = os.write(self._req_write, view[:65536])
+            except (BrokenPipeError, OSError):
+                self.broken = "the submission's process ended"
+                raise SandboxGone(self.broken) from None
+            view = view[written:]
+
+    def receive(self) -> dict:
+        if self.broken:
+            raise SandboxGone(self.broken)
+        while b"\n" not in self._buffer:
+            events = self._selector.select(self._remaining())
+            if not events:
+                continue
+            chunk = os.read(self._rep_read, 1 << 20)
+            if not chunk:
+                self.broken = "the submission's process ended"
+                raise SandboxGone(self.broken)
+            self._buffer += chunk
+            if len(self._buffer) > wire.MAX_MESSAGE_BYTES:
+                self.broken = "the submission sent a reply larger than the protocol allows"
+                raise SandboxGone(self.broken)
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            return wire.loads(line)
+        except wire.WireError as err:
+            self.broken = f"the submission's process broke the protocol ({err})"
+            raise SandboxGone(self.broken) from None
+
+    def request(self, message: dict) -> dict:
+        """Send one request; serve reference callbacks until the answer arrives."""
+        self.requests += 1
+        if self.requests > MAX_REQUESTS:
+            self.broken = f"more than {MAX_REQUESTS} requests to the submission"
+            raise SandboxGone(self.broken)
+        self.send(message)
+        while True:
+            answer = self.receive()
+            if "callback" not in answer:
+                return answer
+            name = answer["callback"]
+            function = self.substitutes.get(name)
+            try:
+                if function is None:
+                    raise RuntimeError(f"no reference for {name!r}")
+                args = wire.decode(answer.get("args"), self.handle)
+                kwargs = wire.decode(answer.get("kwargs"), self.handle)
+                if not isinstance(args, list) or not isinstance(kwargs, dict):
+                    raise TypeError("malformed callback")
+                value = function(*args, **kwargs)
+                # the arguments after the call go back too (an rng the reference advanced)
+                result = {"ok": wire.encode(value), "args": wire.encode(args),
+                          "kwargs": wire.encode(kwargs)}
+            except SandboxGone:
+                raise
+            except Exception as err:  # noqa: BLE001 - reported to the sandbox
+                result = {"raised": type(err).__name__}
+            self.send(result)
+
+    # -- values --------------------------------------------------------------
+    def handle(self, ref: int) -> "RemoteObject":
+        return RemoteObject(self, ref)
+
+    def value(self, answer: dict):
+        if "raised" in answer:
+            _raise_like(answer)
+        if "ok" not in answer:
+            raise SandboxGone("the submission's process sent a malformed reply")
+        try:
+            return wire.decode(answer["ok"], self.handle)
+        except (wire.WireError, ValueError, TypeError, KeyError, AttributeError) as err:
+            raise wire.WireError(f"the submission returned something that is not plain data ({err})") from None
+
+    def start(self, nb: dict, name: str) -> list:
+        """Send the notebook; wait until its cells ran; return the cell errors."""
+        cells = [[position, assignments._source(cell)] for position, cell in enumerate(nb["cells"], start=1)
+                 if cell.get("cell_type") == "code"]
+        self.send({"name": f"{name}.ipynb", "notebook": json.dumps(nb), "cells": cells})
+        answer = self.receive()
+        errors = answer.get("errors", []) if answer.get("ready") is True else None
+        if not isinstance(errors, list):
+            raise SandboxGone("the submission's process did not report back")
+        return errors
+
+    def close(self) -> list:
+        """Kill the sandbox and everything in it; return pids that had to be killed afterwards."""
+        for fd in (self._req_write, self._rep_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._selector.close()
+        try:  # None: still running when grading ended
+            self.exit_code = self.proc.wait(timeout=3 if self.broken else 0.05)
+        except subprocess.TimeoutExpired:
+            self.exit_code = None
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        self._drainer.join(timeout=10)
+        return _kill_uid(sandbox.UID_BASE + self.slot)
+
+
+def _kill_uid(uid: int) -> list:
+    """Kill every process still running as ``uid`` (none should be: the PID namespace is gone)."""
+    import time
+
     import psutil
 
-    try:
-        family = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        family = []
-    for child in family:
+    def alive():
+        found = []
+        for proc in psutil.process_iter(["uids", "status"]):
+            try:
+                if (proc.info["uids"] and proc.info["uids"].real == uid
+                        and proc.info["status"] != psutil.STATUS_ZOMBIE):
+                    found.append(proc)
+            except psutil.Error:
+                pass
+        return found
+
+    # The kernel kills the PID namespace when its init dies; give it a moment.
+    deadline = time.monotonic() + 5
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = []
+    for proc in psutil.process_iter(["uids"]):
         try:
-            child.kill()
-        except psutil.NoSuchProcess:
+            if proc.info["uids"] and proc.info["uids"].real == uid:
+                proc.kill()
+                left.append(proc.pid)
+        except psutil.Error:
             pass
-    proc.kill()
-    proc.wait()
-    psutil.wait_procs(family, timeout=10)
+    return left
+
+
+def _raise_like(answer: dict):
+    """Raise in the grader the (built-in) exception the student code raised in the sandbox."""
+    import builtins
+
+    name = str(answer.get("raised", "Exception"))
+    message = str(answer.get("message", ""))[:300]
+    cls = getattr(builtins, name, None)
+    if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
+        try:
+            raise cls(message)
+        except TypeError:
+            pass
+    raise RuntimeError(f"{name}: {message}")
+
+
+class RemoteObject(wire.Handle):
+    """A function or object of the submission: it stays in the sandbox; only data comes back."""
+
+    __slots__ = ("_wire_ref", "_session")
+
+    def __init__(self, session: Session, ref: int):
+        object.__setattr__(self, "_wire_ref", ref)
+        object.__setattr__(self, "_session", session)
+
+    def __call__(self, *args, **kwargs):
+        session = object.__getattribute__(self, "_session")
+        message = {"op": "call", "ref": object.__getattribute__(self, "_wire_ref"),
+                   "args": wire.encode(list(args)), "kwargs": wire.encode(dict(kwargs)),
+                   "substitute": sorted(session.substitutes)}
+        answer = session.request(message)
+        result = session.value(answer)
+        # Bring back what the call did to its arguments (a model trained in place, an rng advanced).
+        try:
+            after_args = wire.decode(answer.get("args"), session.handle)
+            after_kwargs = wire.decode(answer.get("kwargs"), session.handle)
+        except (wire.WireError, ValueError, TypeError, KeyError):
+            after_args, after_kwargs = [], {}
+        if isinstance(after_args, list):
+            for original, new in zip(args, after_args):
+                wire.sync(original, new)
+        if isinstance(after_kwargs, dict):
+            for key, original in kwargs.items():
+                if key in after_kwargs:
+                    wire.sync(original, after_kwargs[key])
+        return result
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        session = object.__getattribute__(self, "_session")
+        return session.value(session.request(
+            {"op": "getattr", "ref": object.__getattribute__(self, "_wire_ref"), "name": name}))
+
+    def __getitem__(self, key):
+        session = object.__getattribute__(self, "_session")
+        return session.value(session.request(
+            {"op": "getitem", "ref": object.__getattribute__(self, "_wire_ref"), "key": wire.encode(key)}))
+
+    def __len__(self):
+        session = object.__getattribute__(self, "_session")
+        value = session.value(session.request({"op": "len", "ref": object.__getattribute__(self, "_wire_ref")}))
+        if not isinstance(value, int) or value < 0:
+            raise TypeError("len() of the submission's object is not a non-negative int")
+        return value
+
+    def __iter__(self):
+        session = object.__getattribute__(self, "_session")
+        value = session.value(session.request({"op": "iter", "ref": object.__getattribute__(self, "_wire_ref")}))
+        return iter(value if isinstance(value, list) else [])
+
+    def __repr__(self):
+        return "<an object of the submission>"
+
+
+class Reference:
+    """What a hidden test asks for as ``reference``: run earlier questions' reference code.
+
+    ``with reference.use(boltzmann_probabilities=exact.probabilities): ...`` makes the
+    student's functions, while called inside the block, see the named functions
+    replaced by the given reference implementations (run by the grader), so that
+    a mistake in an earlier question is charged to that question only. Under
+    Otter's own runner ``reference`` is ``None``; tests then use the student's
+    functions throughout.
+    """
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def use(self, **functions):
+        import contextlib
+
+        @contextlib.contextmanager
+        def block():
+            old = dict(self._session.substitutes)
+            self._session.substitutes.update(functions)
+            try:
+                yield
+            finally:
+                self._session.substitutes = old
+        return block()
+
+
+class RemoteEnv:
+    """The "global environment" Otter's test cases read their arguments from."""
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._cache_hits = 0
+
+    def get(self, name, default=None):
+        if name == "reference":
+            return Reference(self._session)
+        answer = self._session.request({"op": "get", "name": str(name)})
+        if answer.get("missing"):
+            return default
+        return self._session.value(answer)
+
+    def __getitem__(self, name):
+        return self.get(name)
+
+    def __contains__(self, name):
+        return True
+
+
+# ---------------------------------------------------------------------------
+# Grading one submission
+# ---------------------------------------------------------------------------
+def _format_errors(errors: list) -> str:
+    parts = []
+    for err in errors[:MAX_ERRORS_LISTED]:
+        message = " ".join(str(err.get("evalue", "")).split())
+        if len(message) > 80:
+            message = message[:77] + "..."
+        parts.append(f"cell {err.get('cell')} raised {err.get('ename', 'an error')}"
+                     + (f": {message}" if message else ""))
+    more = len(errors) - MAX_ERRORS_LISTED
+    return f"{len(errors)} cell(s) raised errors: " + "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def run_tests(ag: Autograder, session: Session) -> tuple[dict, list]:
+    """Run every question's tests in this process against the sandboxed submission."""
+    env = RemoteEnv(session)
+    scores, failures = {}, []
+    for question in ag.questions:
+        test_file = _test_file(question, ag.tests[question])
+        test_file.run(env)
+        scores[question] = float(test_file.score)
+        failed = [tcr.test_case for tcr in test_file.test_case_results if not tcr.passed]
+        if failed:
+            names = ", ".join(("hidden " if tc.hidden else "")
+                              + getattr(getattr(tc.body, "test_func", None), "__name__", str(tc.name))
+                              for tc in failed)
+            failures.append(f"{question}: {scores[question]:g}/{test_file.possible:g} (failed {names})")
+        if session.timed_out or session.broken:
+            break
+    return scores, failures
 
 
 def grade_one(sub: Submission, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
-              log_dir: Path | None = None) -> dict:
-    """Grade one submission in a child process; return its CSV row (a dict)."""
+              log_dir: Path | None = None, *, unsafe: bool = False,
+              limits: sandbox.Limits | None = None) -> dict:
+    """Grade one submission in its sandbox; return its CSV row (a dict)."""
     row = {"student": sub.student, "scores": {}, "notes": list(sub.notes)}
     if sub.notebook is None:
         return row
-    with tempfile.TemporaryDirectory(prefix="dreambook-grade-") as tmp:
-        tmp = Path(tmp)
-        result_path, log_path = tmp / "result.json", tmp / "worker.log"
-        workdir = tmp / "work"
-        workdir.mkdir()
-        command = [sys.executable, str(Path(__file__).resolve()), "_worker", str(sub.notebook.resolve()),
-                   str(ag.zip.resolve()), str(ag.template.resolve()) if ag.template else "-",
-                   str(workdir), str(result_path)]
-        env = dict(os.environ, **notebook_env.ENV)
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(command, cwd=workdir, env=env, stdout=log,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_tree(proc)
-                row["notes"].append(f"stopped at the {timeout:g} s time limit (an endless loop, "
-                                    "or far too slow); scored 0")
-        if log_dir is not None:
-            log_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copy(log_path, log_dir / f"{sub.student}.log")
-        if result_path.is_file():
-            result = json.loads(result_path.read_text())
-            row["scores"] = result["scores"]
-            row["notes"] += result["notes"]
-        elif proc.returncode not in (None, -9) and not any("time limit" in n for n in row["notes"]):
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-            row["notes"].append(f"the grader crashed (exit code {proc.returncode}: {tail[0][:120]}); "
-                                "scored 0")
+    try:
+        nb = read_notebook(sub.notebook)
+    except NotebookError as err:
+        row["notes"].append(f"not a valid notebook: {err}; scored 0")
+        return row
+    meta = nb.get("metadata", {}).get("otter", {})
+    claimed = meta.get("assignment_name") if isinstance(meta, dict) else None
+    if isinstance(claimed, str) and claimed != ag.name:
+        row["notes"].append(f"this is a notebook of assignment {claimed!r}, not {ag.name!r}; scored 0")
+        return row
+    if ag.template is not None:
+        row["notes"] += _compare_with_template(nb, ag.template)
+    verify_autograder(ag)
+    slot = sandbox.Slot()
+    try:
+        session = Session(slot.number, timeout, limits or sandbox.Limits(), unsafe=unsafe)
+    except BaseException:
+        slot.release()
+        raise
+    failures = []
+    try:
+        try:
+            errors = session.start(nb, ag.name)
+        except SandboxGone:
+            errors = None
+        if errors:
+            row["notes"].append(_format_errors(errors))
+        if errors is not None:
+            row["scores"], failures = run_tests(ag, session)
+    finally:
+        leftover = session.close()
+        slot.release()
+    if leftover:
+        row["notes"].append(f"{len(leftover)} process(es) outlived the sandbox and were killed")
+    if session.timed_out:
+        row["scores"] = {q: 0.0 for q in ag.questions}
+        row["notes"].append(f"stopped at the {timeout:g} s time limit (an endless loop, "
+                            "or far too slow); scored 0")
+    elif session.broken:
+        code = session.exit_code
+        why = ("" if code is None else f", exit code {code}"
+               + (f", killed by signal {-code}: a CPU limit, or the code killed itself" if code < 0 else ""))
+        row["notes"].append(f"grading stopped: {session.broken}{why}; the remaining tests scored 0")
+    elif failures:
+        row["notes"].append("tests failed: " + "; ".join(failures))
+    if session.output_dropped:
+        row["notes"].append(f"printed more than {session.limits.output_bytes // 1024} KiB; "
+                            "the rest of its output was discarded")
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        (log_dir / f"{_safe_filename(sub.student)}.log").write_bytes(bytes(session.output))
     return row
 
 
+def _safe_filename(student: str) -> str:
+    return re.sub(r"[^\w.-]", "_", student)[:100] or "_"
+
+
 def grade_submissions(folder: Path, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
-                      jobs: int = 1, log_dir: Path | None = None) -> list[dict]:
-    """Grade every submission of ``folder``; return one row per student, in order."""
+                      jobs: int = 1, log_dir: Path | None = None, *, unsafe: bool = False,
+                      limits: sandbox.Limits | None = None) -> list[dict]:
+    """Grade every submission of ``folder``; return one row per student, in order.
+
+    With ``jobs > 1`` several sandboxes run at once, each with its own uid. A
+    changed autograder zip stops the batch (:class:`RuntimeError`).
+    """
     subs = collect(folder)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(lambda s: grade_one(s, ag, timeout, log_dir), subs))
+    jobs = max(1, jobs)
+
+    def one(sub):
+        try:
+            return grade_one(sub, ag, timeout, log_dir, unsafe=unsafe, limits=limits)
+        except (SandboxError, OSError) as err:
+            return {"student": sub.student, "scores": {},
+                    "notes": [*sub.notes, f"the grader could not grade it ({type(err).__name__}: {err}); scored 0"]}
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, subs))
 
 
 def _fmt(points: float) -> str:
     return f"{points:g}"
 
 
+def csv_cell(text: str) -> str:
+    """Text safe in a spreadsheet: a leading ``= + - @`` (or tab/CR) would start a formula."""
+    text = str(text).replace("\r", " ").replace("\n", " ")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
+
+
 def write_csv(rows: list[dict], ag: Autograder, out: Path) -> None:
-    """One row per student: a column per question, total, possible, reason."""
+    """One row per student: a column per question, total, possible, reason (written atomically)."""
     possible = sum(ag.possible.values())
-    with open(out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", *ag.questions, "total", "possible", "reason"])
-        for row in rows:
-            scores = [float(row["scores"].get(q, 0.0)) for q in ag.questions]
-            writer.writerow([row["student"], *map(_fmt, scores), _fmt(sum(scores)), _fmt(possible),
-                             "; ".join(row["notes"])])
+    out = Path(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent or ".")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["student", *ag.questions, "total", "possible", "reason"])
+            for row in rows:
+                scores = [float(row["scores"].get(q, 0.0)) for q in ag.questions]
+                notes = list(row["notes"])
+                if sum(scores) < possible and not notes:
+                    notes.append("no answer earned points" if sum(scores) == 0 else "some tests failed")
+                writer.writerow([csv_cell(row["student"]), *map(_fmt, scores), _fmt(sum(scores)),
+                                 _fmt(possible), csv_cell("; ".join(notes))])
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["_worker"]:
-        notebook, zip_path, template, workdir, result = argv[1:6]
-        return _worker(Path(notebook), Path(zip_path), None if template == "-" else Path(template),
-                       Path(workdir), Path(result))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[1:]))
@@ -379,11 +823,21 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help=f"seconds allowed per submission (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
-    parser.add_argument("--logs", type=Path, help="save each submission's grading log here")
+    parser.add_argument("--logs", type=Path, help="save each submission's output here")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run submissions WITHOUT any isolation (no bubblewrap): only in a "
+                             "throwaway machine or container; a submission can then forge its "
+                             "score and harm other rows")
     args = parser.parse_args(argv)
     try:
+        if args.unsafe_no_sandbox:
+            print("warning: --unsafe-no-sandbox: submissions run with your privileges and can "
+                  "forge scores", file=sys.stderr)
+        else:
+            sandbox.check()
         ag = load_autograder(args.assignment, args.autograder)
-        rows = grade_submissions(args.submissions, ag, args.timeout, args.jobs, args.logs)
+        rows = grade_submissions(args.submissions, ag, args.timeout, args.jobs, args.logs,
+                                 unsafe=args.unsafe_no_sandbox)
     except (ValueError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -22,19 +22,21 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import assignments
 import grade
+import sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:traitlets")
 
 NAMES = assignments.names()
 BAD_BATCH = "two-phases"  # the assignment whose broken submissions are graded
-BAD_TIMEOUT = 60.0  # seconds; a correct notebook needs a few
+BAD_TIMEOUT = 60.0  # seconds; a correct notebook needs well under 30
 TIMEOUT = 300.0
 
 
@@ -108,15 +110,197 @@ def generated(tmp_path_factory):
         return dict(pool.map(run, NAMES))
 
 
-def _bad_submissions(folder: Path, dist: Path, other_dist: Path, other_name: str) -> dict:
-    """Write the broken submissions of the bad batch; return {student: what it is}."""
+def _payload_cell(nb: dict, source: str, cell_id: str, after: int = 1) -> dict:
+    """``nb`` with a new code cell ``source`` after its cell number ``after`` (0-based)."""
+    return _insert_after(nb, nb["cells"][after]["id"], _new_code_cell(source, cell_id))
+
+
+# What each hostile cell tries; every one of these worked on the grader that ran
+# submissions unsandboxed and trusted the kernel's results.
+_THIEF = '''
+import glob, json, os, zipfile
+found = []
+for root in {roots!r} + ["/work", "/root", "/home", "/tmp", "/opt", "/srv", "/mnt"]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in (".venv", "site-packages", "proc")]
+        for f in files:
+            if f.endswith((".ipynb", ".zip")):
+                found.append(os.path.join(folder, f))
+namespace = globals()
+for path in found:
+    try:
+        if path.endswith(".zip"):
+            with zipfile.ZipFile(path) as z:
+                for n in z.namelist():
+                    if n.endswith(".ipynb"):
+                        cells = json.loads(z.read(n))["cells"]
+                        for c in cells:
+                            if c["cell_type"] == "code":
+                                try: exec("".join(c["source"]), namespace)
+                                except Exception: pass
+            continue
+        cells = json.load(open(path))["cells"]
+        for c in cells:
+            src = "".join(c["source"])
+            if c["cell_type"] == "code" and ("BEGIN SOLUTION" in src or "def " in src) and "otter" not in src:
+                try: exec(src, namespace)
+                except Exception: pass
+    except Exception:
+        pass
+print("thief found", found)
+'''
+
+_VANDAL = '''
+import glob, os, signal
+for path in glob.glob({folder!r} + "/*.ipynb"):
+    try:
+        open(path, "w").write("{{}}")
+    except OSError as err:
+        print("cannot overwrite", path, err)
+try:
+    os.kill(-1, signal.SIGKILL)  # every process this user may signal, but itself
+except OSError as err:
+    print("kill -1:", err)
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and int(pid) not in (1, os.getpid()):
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+'''
+
+_DAEMON = '''
+import os, subprocess, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for _ in range(600):
+            try:
+                with open({csv!r}, "w") as handle:
+                    handle.write("student,total\\nforged,594\\n")
+            except OSError:
+                pass
+            time.sleep(0.2)
+        os._exit(0)
+    os._exit(0)
+subprocess.Popen(["sleep", "1000"], start_new_session=True)
+'''
+
+_FORGER = '''
+import json, os, zipfile
+for path in ["results.json", "result.json", "/tmp/result.json", "../result.json",
+             "results/results.pkl", {zip!r}, {zip!r} + ".sha256"]:
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(json.dumps({{"scores": {{"q1": 100}}, "notes": [], "graded": True}}))
+        print("wrote", path)
+    except OSError as err:
+        print("cannot write", path, err)
+try:
+    with zipfile.ZipFile({zip!r}, "a") as z:
+        z.writestr("tests/q1.py", "OK_FORMAT = False\\nname = 'q1'\\npoints = 100\\n")
+except OSError as err:
+    print("cannot doctor the zip", err)
+'''
+
+_MONKEY = '''
+import builtins, pickle, sys, types
+import numpy as np
+def full_marks(*args, **kwargs):
+    return True
+pickle.dump = lambda obj, f, *a, **k: f.write(b"forged")
+np.allclose = full_marks
+np.isclose = full_marks
+builtins.isinstance = lambda *a: True
+fake = types.ModuleType("otter")
+fake.Notebook = lambda *a, **k: types.SimpleNamespace(check=full_marks, check_all=full_marks)
+sys.modules["otter"] = fake
+try:
+    import dill
+    dill.dump = pickle.dump
+except ImportError:
+    pass
+class Anything:
+    def __eq__(self, other): return True
+    def __lt__(self, other): return True
+    def __gt__(self, other): return True
+    def __len__(self): return 60
+    def __getitem__(self, key): return self
+    def __float__(self): return 0.0
+p = pos = neg = grad = fd_b0 = mismatch = ll_wake = ll_dream = ll_both = Anything()
+def boltzmann_probabilities(model): return Anything()
+'''
+
+_FORKER = '''
+import os, time
+for _ in range(20):
+    if os.fork() == 0:
+        time.sleep(10**6)
+        os._exit(0)
+'''
+
+_FORK_BOMB = '''
+import os
+children = 0
+try:
+    for _ in range(10000):
+        if os.fork() == 0:
+            import time
+            time.sleep(10**6)
+            os._exit(0)
+        children += 1
+except OSError as err:
+    print("fork stopped after", children, err)
+'''
+
+_LIAR = '''
+import os
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        if os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
+            os.write(int(fd), b'{"ok": 1}\\n' * 50 + b'{"ready": true, "errors": []}\\n')
+    except OSError:
+        pass
+'''
+
+_SPY = '''
+import os, socket
+seen = {{}}
+for path in ["/etc/shadow", "/root", "/proc/1/environ", "/work/wt", {root!r}]:
+    try:
+        seen[path] = os.listdir(path) if os.path.isdir(path) else open(path).read()[:20]
+    except OSError as err:
+        seen[path] = type(err).__name__
+for host in [("1.1.1.1", 53), ("127.0.0.1", 22)]:
+    try:
+        socket.create_connection(host, timeout=1)
+        seen[host] = "connected"
+    except OSError as err:
+        seen[host] = type(err).__name__
+try:
+    os.setuid(0)
+    seen["setuid"] = "root"
+except OSError as err:
+    seen["setuid"] = type(err).__name__
+print("spy", seen)
+'''
+
+
+def _hostile_submissions(folder: Path, dist: Path, other_dist: Path, other_name: str,
+                         csv_path: Path) -> dict:
+    """Write the hostile batch; return {student: what it is}."""
     name = BAD_BATCH
     student = _read(assignments.student_notebook(name, dist))
     solution = _read(assignments.solution_notebook(name, dist))
     owners = _answer_cells_by_question(student)
     full = solved(student, solution, owners)
+    first = solved(student, solution, ["q1"])  # cheaper to grade: only question 1 solved
+    zip_path = str(assignments.autograder_zip(name, dist))
 
-    _write(full, folder / "zoe.ipynb")  # a good one in the same batch
+    _write(full, folder / "zoe.ipynb")  # good ones in the same batch
+    _write(full, folder / "victim.ipynb")  # graded after the vandal, possibly at the same time
+    _write(student, folder / "zz-blank.ipynb")  # a blank graded after the forger
 
     broken = copy.deepcopy(full)  # a syntax error in question 2's answer
     for cell in broken["cells"]:
@@ -126,7 +310,7 @@ def _bad_submissions(folder: Path, dist: Path, other_dist: Path, other_name: str
             assert cell["source"] != assignments._source(full["cells"][broken["cells"].index(cell)])
     _write(broken, folder / "syntax.ipynb")
 
-    _write(_insert_after(full, owners["q1"][-1],
+    _write(_insert_after(first, owners["q1"][-1],
                          _new_code_cell('raise RuntimeError("a bug of mine")', "mine-1")),
            folder / "exception.ipynb")
 
@@ -154,17 +338,74 @@ def _bad_submissions(folder: Path, dist: Path, other_dist: Path, other_name: str
     # test files overwritten while the notebook runs
     payload = ("import glob, os\n"
                f"ALWAYS = {always!r}\n"
-               "for path in glob.glob('tests/*.py'):\n"
+               "for path in glob.glob('tests/*.py') + glob.glob('/autograder/source/tests/*.py'):\n"
                "    q = os.path.basename(path)[:-3]\n"
                "    with open(path, 'w') as handle:\n"
                "        handle.write(ALWAYS.format(q=q))")
-    _write(_insert_after(student, student["cells"][1]["id"], _new_code_cell(payload, "mine-3")),
-           folder / "mallory.ipynb")
+    _write(_payload_cell(student, payload, "mine-3"), folder / "mallory.ipynb")
+
+    roots = [str(ROOT), str(dist), str(folder)]
+    _write(_payload_cell(student, _THIEF.format(roots=roots), "mine-4"), folder / "thief.ipynb")
+    _write(_payload_cell(student, _THIEF.format(roots=[str(folder)]), "mine-5"), folder / "copycat.ipynb")
+    _write(_payload_cell(student, _VANDAL.format(folder=str(folder)), "mine-6"), folder / "vandal.ipynb")
+    _write(_payload_cell(student, _DAEMON.format(csv=str(csv_path)), "mine-7"), folder / "daemon.ipynb")
+    _write(_payload_cell(student, _FORGER.format(zip=zip_path), "mine-8"), folder / "forger.ipynb")
+    _write(_payload_cell(student, _MONKEY, "mine-9", after=len(student["cells"]) - 2), folder / "monkey.ipynb")
+    _write(_payload_cell(first, _FORKER, "mine-10"), folder / "forker.ipynb")
+    _write(_payload_cell(student, _FORK_BOMB, "mine-11"), folder / "forkbomb.ipynb")
+    _write(_payload_cell(first, "hog = bytearray(64 * 2**30)", "mine-12"), folder / "hog.ipynb")
+    _write(_payload_cell(first, "print('x' * 1000, end='')\nfor _ in range(20000):\n    print('y' * 1000)",
+                         "mine-13"), folder / "flood.ipynb")
+    _write(_payload_cell(first, "with open('big.bin', 'wb') as f:\n    f.write(b'0' * 300 * 2**20)",
+                         "mine-14"), folder / "bigfile.ipynb")
+    _write(_payload_cell(student, _LIAR, "mine-15"), folder / "liar.ipynb")
+    _write(_payload_cell(student, _SPY.format(root=str(ROOT)), "mine-16"), folder / "spy.ipynb")
+    _write(_payload_cell(full, "import os\nos._exit(3)", "mine-17"), folder / "exiter.ipynb")
+
+    text = json.dumps(first, indent=1)
+    (folder / "bom.ipynb").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (folder / "utf16.ipynb").write_bytes(text.encode("utf-16"))
+    (folder / "nested.ipynb").write_text('{"cells": [], "metadata": ' + "[" * 200000 + "]" * 200000 + "}")
+    (folder / "deepcells.ipynb").write_text('{"cells": [' + "[" * 5000 + "]" * 5000 + "]}")
+    (folder / "badcells.ipynb").write_text('{"cells": [{"cell_type": "code", "source": 7}], "metadata": {}}')
+    _write(student, folder / "=HYPERLINK(1).ipynb")
 
     (folder / "notjson.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "x = ')
     _write(_read(assignments.student_notebook(other_name, other_dist)), folder / "wrong.ipynb")
     (folder / "frank.pdf").write_bytes(b"%PDF-1.4 not a notebook")
     return owners
+
+
+def _sandbox_processes() -> list:
+    import psutil
+
+    left = []
+    for proc in psutil.process_iter(["uids", "cmdline"]):
+        try:
+            if proc.info["uids"] and sandbox.UID_BASE <= proc.info["uids"].real < sandbox.UID_BASE + sandbox.SLOTS:
+                left.append((proc.pid, proc.info["cmdline"]))
+        except psutil.Error:
+            pass
+    return left
+
+
+# One deliberate slip in question 1 (the temperature dropped): it must cost points in question 1 only,
+# because a public test of question 1 runs at T != 1 and the hidden tests of later questions call the
+# reference implementation of question 1, not the student's.
+SLIPS = {"two-phases": ("-model.energy(states) / model.T", "-model.energy(states)"),
+         "gibbs-sampler": ("np.exp(-u / model.T)", "np.exp(-u)")}
+
+
+def _slipped(nb: dict, old: str, new: str) -> dict:
+    nb = copy.deepcopy(nb)
+    changed = 0
+    for cell in nb["cells"]:
+        source = assignments._source(cell)
+        if old in source:
+            cell["source"] = source.replace(old, new)
+            changed += 1
+    assert changed == 1, "the slip must change exactly one line"
+    return nb
 
 
 @pytest.fixture(scope="session")
@@ -187,19 +428,29 @@ def graded(generated, tmp_path_factory):
         _write(solved(student, solution, _answer_cells_by_question(student)), folder / "solution.ipynb")
         _write(student, folder / "blank.ipynb")
         _write(solved(student, solution, ["q1"]), folder / "partial.ipynb")
+        if name in SLIPS:
+            _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS[name]),
+                   folder / "slip.ipynb")
         folders[name] = folder
     other = next(n for n in NAMES if n != BAD_BATCH)
     bad_folder = base / "bad"
-    _bad_submissions(bad_folder, generated[BAD_BATCH], generated[other], other)
     bad_csv = base / "bad-scores.csv"
+    _hostile_submissions(bad_folder, generated[BAD_BATCH], generated[other], other, bad_csv)
+    zip_path = assignments.autograder_zip(BAD_BATCH, generated[BAD_BATCH])
+    zip_before = zip_path.read_bytes()
 
     def run_bad():
-        code = grade.main([str(bad_folder), "--autograder", str(assignments.autograder_zip(
-            BAD_BATCH, generated[BAD_BATCH])), "--out", str(bad_csv), "--timeout", str(BAD_TIMEOUT),
-            "--jobs", "2"])
+        code = grade.main([str(bad_folder), "--autograder", str(zip_path), "--out", str(bad_csv),
+                           "--timeout", str(BAD_TIMEOUT), "--jobs", "2", "--logs", str(base / "logs")])
         assert code == 0
+        text = bad_csv.read_text(encoding="utf-8")
+        left = _sandbox_processes()
+        time.sleep(2)  # a surviving daemon would rewrite the CSV by now
         with open(bad_csv, newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+            rows = list(csv.DictReader(handle))
+        return {"rows": rows, "text_at_exit": text, "text_later": bad_csv.read_text(encoding="utf-8"),
+                "processes_left": left, "zip_unchanged": zip_path.read_bytes() == zip_before,
+                "logs": base / "logs"}
 
     def run_normal(name):
         rows = grade.grade_submissions(folders[name], autograders[name], timeout=TIMEOUT, jobs=1)
@@ -208,8 +459,8 @@ def graded(generated, tmp_path_factory):
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(NAMES) + 1) as pool:
         bad = pool.submit(run_bad)  # first: its endless loop waits out the time limit
         normal = dict(pool.map(run_normal, NAMES))
-        bad_rows = bad.result()
-    return {"normal": normal, "bad": bad_rows, "autograders": autograders}
+        bad_result = bad.result()
+    return {"normal": normal, "bad": bad_result["rows"], "hostile": bad_result, "autograders": autograders}
 
 
 # ---------------------------------------------------------------------------
@@ -259,6 +510,26 @@ def test_partial_notebook_scores_in_between(graded, name):
     assert 0 < sum(row["scores"].values()) < sum(ag.possible.values())
 
 
+@pytest.mark.parametrize("name", sorted(SLIPS))
+def test_one_slip_costs_one_question(graded, name):
+    row = graded["normal"][name]["slip"]
+    ag = graded["autograders"][name]
+    assert 0 < row["scores"]["q1"] < ag.possible["q1"], row["notes"]
+    assert {q: row["scores"][q] for q in ag.questions if q != "q1"} == \
+        {q: ag.possible[q] for q in ag.questions if q != "q1"}, row["notes"]
+    assert any("test_q1_other_temperature" in note for note in row["notes"]), \
+        "the slip is visible to the student: a public test fails"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_public_tests_check_values_at_another_temperature(generated, name):
+    """At least one public test per assignment makes a model with T != 1 (or the notebook's own T)."""
+    student = _read(assignments.student_notebook(name, generated[name]))
+    public = "\n".join(student["metadata"]["otter"]["tests"].values())
+    if name in SLIPS:
+        assert re.search(r"T=(?!1\.0\b|1\b)\d", public) or "T = " in public
+
+
 # ---------------------------------------------------------------------------
 # The bad batch
 # ---------------------------------------------------------------------------
@@ -272,12 +543,25 @@ def bad(graded):
     return rows, ag
 
 
+HOSTILE = {"bigfile", "bom", "copycat", "daemon", "deepcells", "badcells", "exiter", "flood", "forger",
+           "forkbomb", "forker", "hog", "liar", "monkey", "nested", "spy", "thief", "utf16", "vandal",
+           "victim", "zz-blank", "=HYPERLINK(1)"}
+BROKEN = {"deleted", "erin", "exception", "frank", "loop", "mallory", "notjson", "syntax", "wrong", "zoe"}
+
+
 def test_bad_batch_csv_layout(graded):
     ag = graded["autograders"][BAD_BATCH]
     assert list(graded["bad"][0]) == ["student", *ag.questions, "total", "possible", "reason"]
-    assert {row["student"] for row in graded["bad"]} == {
-        "deleted", "erin", "exception", "frank", "loop", "mallory", "notjson", "syntax", "wrong", "zoe"}
+    students = {row["student"] for row in graded["bad"]}
+    assert students == BROKEN | (HOSTILE - {"=HYPERLINK(1)"}) | {"'=HYPERLINK(1)"}
     assert all(float(row["possible"]) == sum(ag.possible.values()) for row in graded["bad"])
+
+
+def test_every_row_below_full_marks_has_a_reason(bad):
+    rows, ag = bad
+    for student, row in rows.items():
+        if row["total"] < sum(ag.possible.values()):
+            assert row["reason"], student
 
 
 def test_a_good_submission_in_a_bad_batch(bad):
@@ -296,7 +580,7 @@ def test_syntax_error(bad):
 def test_raised_exception_does_not_stop_the_notebook(bad):
     rows, ag = bad
     row = rows["exception"]
-    assert row["total"] == sum(ag.possible.values())
+    assert row["scores"]["q1"] == ag.possible["q1"] == row["total"]
     assert "RuntimeError: a bug of mine" in row["reason"]
 
 
@@ -323,10 +607,10 @@ def test_doctored_tests_folder_is_ignored(bad):
 
 
 def test_tests_overwritten_at_run_time(bad):
+    """The tests never enter the sandbox: overwriting files there changes nothing."""
     rows, _ = bad
     row = rows["mallory"]
     assert row["total"] == 0
-    assert "changed the grader's test files" in row["reason"]
     assert "review by hand" in row["reason"]
 
 
@@ -339,12 +623,207 @@ def test_not_json(bad):
 def test_notebook_of_another_assignment(bad):
     rows, _ = bad
     assert rows["wrong"]["total"] == 0
-    assert "Received submission for assignment" in rows["wrong"]["reason"]
+    assert "notebook of assignment" in rows["wrong"]["reason"]
 
 
 def test_not_a_notebook(bad):
     rows, _ = bad
     assert rows["frank"]["total"] == 0 and "not a .ipynb notebook" in rows["frank"]["reason"]
+
+
+# ---------------------------------------------------------------------------
+# The hostile batch: each attack scores honestly and harms no other row
+# ---------------------------------------------------------------------------
+def test_reading_masters_solutions_and_tests_from_disk_gains_nothing(bad):
+    rows, _ = bad
+    assert rows["thief"]["total"] == 0, rows["thief"]["reason"]
+
+
+def test_copying_classmates_at_grading_time_gains_nothing(bad):
+    rows, _ = bad
+    assert rows["copycat"]["total"] == 0, rows["copycat"]["reason"]
+
+
+def test_vandal_harms_nobody(bad):
+    """Overwriting classmates' notebooks and killing every visible process (two jobs at once)."""
+    rows, ag = bad
+    assert rows["vandal"]["total"] == 0
+    for victim in ("victim", "zoe"):
+        assert rows[victim]["total"] == sum(ag.possible.values()), rows[victim]["reason"]
+        assert rows[victim]["reason"] == ""
+
+
+def test_no_process_outlives_grading_and_the_csv_stays(graded):
+    hostile = graded["hostile"]
+    assert hostile["processes_left"] == []
+    assert hostile["text_later"] == hostile["text_at_exit"]
+    assert "forged" not in hostile["text_later"]
+    assert _sandbox_processes() == []
+
+
+def test_forged_result_files_and_autograder_change_nothing(bad, graded):
+    rows, _ = bad
+    assert rows["forger"]["total"] == 0
+    assert graded["hostile"]["zip_unchanged"]
+    assert rows["zz-blank"]["total"] == 0, "a blank graded after the forger still scores 0"
+
+
+def test_monkeypatching_the_kernel_gains_nothing(bad):
+    rows, _ = bad
+    assert rows["monkey"]["total"] == 0, rows["monkey"]["reason"]
+
+
+def test_forked_processes_are_gone_and_do_not_change_the_score(bad):
+    rows, ag = bad
+    assert rows["forker"]["total"] == ag.possible["q1"], rows["forker"]["reason"]
+    assert rows["forkbomb"]["total"] == 0
+
+
+def test_memory_output_and_file_size_are_limited(bad, graded):
+    rows, ag = bad
+    full = ag.possible["q1"]  # these solve question 1 only
+    assert rows["hog"]["total"] == full and "MemoryError" in rows["hog"]["reason"]
+    assert rows["flood"]["total"] == full and "output was discarded" in rows["flood"]["reason"]
+    log = (graded["hostile"]["logs"] / "flood.log").stat().st_size
+    assert log <= sandbox.Limits().output_bytes
+    assert rows["bigfile"]["total"] == full and "cell(s) raised errors" in rows["bigfile"]["reason"]
+
+
+def test_lying_on_the_pipe_gains_nothing(bad):
+    rows, _ = bad
+    assert rows["liar"]["total"] == 0, rows["liar"]["reason"]
+
+
+def test_a_process_that_exits_scores_zero_with_a_reason(bad):
+    rows, _ = bad
+    assert rows["exiter"]["total"] == 0 and "process ended, exit code 3" in rows["exiter"]["reason"]
+
+
+def test_spy_sees_no_secret_no_network_no_root(bad, graded):
+    rows, _ = bad
+    assert rows["spy"]["total"] == 0
+    log = (graded["hostile"]["logs"] / "spy.log").read_text()
+    assert "spy {" in log
+    assert "connected" not in log and "'setuid': 'root'" not in log
+    assert "'/etc/shadow': 'FileNotFoundError'" in log or "'/etc/shadow': 'PermissionError'" in log
+
+
+def test_bom_and_utf16_notebooks_are_read(bad):
+    rows, ag = bad
+    for student in ("bom", "utf16"):
+        assert rows[student]["scores"]["q1"] == ag.possible["q1"] == rows[student]["total"], rows[student]["reason"]
+
+
+def test_hostile_json_gets_a_row_with_a_reason(bad):
+    rows, _ = bad
+    for student in ("nested", "deepcells", "badcells"):
+        assert rows[student]["total"] == 0
+        assert rows[student]["reason"].startswith("not a valid notebook"), rows[student]["reason"]
+    assert "nested" in rows["nested"]["reason"]
+
+
+def test_formula_in_a_student_name_is_escaped(bad):
+    rows, _ = bad
+    assert "'=HYPERLINK(1)" in rows and "=HYPERLINK(1)" not in rows
+
+
+def test_csv_cells_are_escaped():
+    assert [grade.csv_cell(t) for t in ("=1+1", "+1", "-1", "@SUM(A1)", "ok", "a=b")] == [
+        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "ok", "a=b"]
+
+
+# ---------------------------------------------------------------------------
+# The sandbox itself
+# ---------------------------------------------------------------------------
+def _run_in_sandbox(code: str, *extra) -> subprocess.CompletedProcess:
+    read_fd, write_fd = os.pipe()
+    try:
+        slot = sandbox.Slot()
+        try:
+            cmd = sandbox.command(slot.number, read_fd, write_fd, sandbox.Limits())
+            cmd = cmd[:len(cmd) - 3] + ["-c", code, *extra]
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                                  pass_fds=(read_fd, write_fd),
+                                  preexec_fn=sandbox.set_limits(sandbox.Limits()))
+        finally:
+            slot.release()
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def test_sandbox_is_available():
+    """CI installs bubblewrap: the grader must not silently fall back to running unsandboxed."""
+    sandbox.check()
+
+
+def test_sandbox_drops_privileges(tmp_path):
+    secret = tmp_path / "root-only.txt"
+    secret.write_text("secret")
+    secret.chmod(0o600)
+    probe = """
+import os, sys
+status = open("/proc/self/status").read()
+print("uid", os.getuid(), os.getgid(), os.getgroups())
+print("caps", [l.split()[1] for l in status.splitlines() if l.startswith("CapEff")])
+print("nnp", [l.split()[1] for l in status.splitlines() if l.startswith("NoNewPrivs")])
+for path in [sys.argv[1], "/proc/1/environ", "/etc/shadow"]:
+    try:
+        open(path).read(); print("read", path)
+    except OSError as err:
+        print("cannot read", path, type(err).__name__)
+for path in ["/usr/x", sys.prefix + "/x", "/opt/grader/x", "/home/student/x", "/tmp/x"]:
+    try:
+        open(path, "w").write("x"); print("wrote", path)
+    except OSError as err:
+        print("cannot write", path, type(err).__name__)
+try:
+    os.setuid(0); print("became root")
+except OSError:
+    print("stays unprivileged")
+import socket
+try:
+    socket.create_connection(("127.0.0.1", 1), timeout=1)
+except OSError as err:
+    print("no network", type(err).__name__)
+print("pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+"""
+    result = _run_in_sandbox(probe, str(secret))
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    uid = int(out.split()[1])
+    assert uid >= sandbox.UID_BASE and "uid %d %d []" % (uid, uid) in out
+    assert "caps ['0000000000000000']" in out and "nnp ['1']" in out
+    assert "read " not in out.replace("cannot read", "")
+    assert "wrote /home/student/x" in out and "wrote /tmp/x" in out
+    assert out.count("wrote") == 2, out
+    assert "stays unprivileged" in out and "no network" in out
+    pids = eval(out.split("pids", 1)[1])  # noqa: S307 - our own probe's output
+    assert len(pids) <= 3, "its own PID namespace: only bubblewrap's init, the probe (and its shell)"
+
+
+def test_grader_fails_closed_without_bubblewrap(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap, no setpriv
+    with pytest.raises(sandbox.SandboxError, match="--unsafe-no-sandbox"):
+        sandbox.check()
+    (tmp_path / "subs").mkdir()
+    assert grade.main([str(tmp_path / "subs"), "--autograder", "x.zip", "--out", str(tmp_path / "o.csv")]) == 2
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_changed_autograder_stops_grading(tmp_path, generated):
+    import shutil
+
+    zip_path = tmp_path / "ag.zip"
+    shutil.copy(assignments.autograder_zip(BAD_BATCH, generated[BAD_BATCH]), zip_path)
+    ag = grade.load_autograder(zip_path=zip_path)
+    zip_path.write_bytes(zip_path.read_bytes() + b"x")
+    with pytest.raises(RuntimeError, match="changed on disk"):
+        grade.verify_autograder(ag)
+    stored = zip_path.with_name(zip_path.name + ".sha256")
+    stored.write_text("0" * 64 + "  ag.zip\n")
+    with pytest.raises(RuntimeError, match="stored hash"):
+        grade.load_autograder(zip_path=zip_path)
 
 
 # ---------------------------------------------------------------------------
