@@ -82,6 +82,11 @@ def test_explorers_answer_their_controls(page, site_url, path):
                 handle.press("End")
                 seen.add(_check(root, problems, where + " End")["src"])
             else:
+                # A choice can matter only away from a slider's start (e.g. 0 steps taken).
+                sliders = root.locator("input[type=range]")
+                for j in range(sliders.count()):
+                    sliders.nth(j).focus()
+                    sliders.nth(j).press("End")
                 radios = root.locator(f'input[type=radio][data-dbx-control="{i}"]')
                 radios.first.focus()
                 radios.first.press("Space")
