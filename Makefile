@@ -24,8 +24,9 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	MPLBACKEND=Agg $(PY) -c "import matplotlib.pyplot"
 	touch $(STAMP)
 
+# Launch buttons: make book REPO=https://github.com/<you>/<fork> [BRANCH=main] [HUB=https://your.hub]
 book: setup
-	$(PY) tools/build_book.py
+	$(PY) tools/build_book.py $(if $(REPO),--repo "$(REPO)" --branch "$(or $(BRANCH),main)") $(if $(HUB),--hub "$(HUB)")
 
 test: test-unit test-notebooks test-browser test-assignments
 

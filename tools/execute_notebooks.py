@@ -6,12 +6,14 @@
 Settings shared with nbval (tools/notebook_env.py): the kernel named in the
 notebook, the notebook's own folder as working directory, one BLAS thread, the
 same environment and the same per-cell timeout. Widget state is stored in the
-notebook so that widgets render on the static website.
+notebook, and each explorer stores its pictures over a grid of its controls
+(DREAMBOOK_STATIC_EXPLORERS=1), so that explorers answer on the static website.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,6 +55,9 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     notebook_env.apply()
+    # Explorers also store their pictures over a grid of their controls, for the static
+    # website (dreambook/widgets/static.py); output metadata, which nbval does not compare.
+    os.environ["DREAMBOOK_STATIC_EXPLORERS"] = "1"
     paths = args.notebooks or sorted((ROOT / "book").rglob("*.ipynb"))
     paths = [p for p in paths if ".ipynb_checkpoints" not in p.parts]
     failed = 0

