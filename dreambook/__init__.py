@@ -23,7 +23,7 @@ asserts it from the real import graph)::
          |
       sampling                                   Gibbs, Metropolis, annealing (all take rng)
        /    \\
-   markov  diagnostics                           exact transition matrices | chi^2, autocorrelation
+   markov  diagnostics  tempering                exact transition matrices | chi^2, autocorrelation | replica exchange
        \\    /
       learning                                   gradient estimates: exact, CD-k, PCD, FPCD
          |
@@ -31,7 +31,10 @@ asserts it from the real import graph)::
          |
       estimate                                   AIS and the log-likelihood it estimates
          |
-    phases  encoder  hopfield  wake_sleep  td    the model families of the chapters
+    phases  encoder  hopfield  wake_sleep  td    the model families of the chapters:
+    stdp  nce  score_matching  langevin          Part III (plasticity, replay) and Part IV
+    forward_forward  ground_state  irl           (negatives without dreams, zero temperature)
+    inverse_opt  eqprop  predictive_coding
          |
       sklearn                                    a scikit-learn estimator over the core
          |

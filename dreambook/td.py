@@ -406,7 +406,7 @@ def td_lambda_replay(V, trajectory, rewards, alpha=1.0, gamma=0.9, lam=1.0, n_sw
     rewards = _check_rewards(rewards)
     trajectory = _check_trajectory(trajectory, rewards.size)
     V = _check_values(V, rewards.size).copy()
-    alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
+    alpha, gamma = check_real(alpha, "alpha", 0, 1, low_open=True), check_real(gamma, "gamma", 0, 1)
     if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, numbers.Real) or not 0.0 <= lam <= 1.0:
         raise ValueError(f"lam must be a real number in [0, 1], got {lam!r}")
     if isinstance(n_sweeps, (bool, np.bool_)) or not isinstance(n_sweeps, numbers.Integral) or n_sweeps < 0:
@@ -466,7 +466,7 @@ def prioritized_sweeping(trajectory, rewards, alpha=1.0, gamma=0.9, theta=1e-12,
     trajectory = _check_trajectory(trajectory, rewards.size)
     if np.unique(trajectory).size != trajectory.size:
         raise ValueError("trajectory must visit each state at most once for prioritized_sweeping")
-    alpha, gamma = _check_alpha(alpha), _check_gamma(gamma)
+    alpha, gamma = check_real(alpha, "alpha", 0, 1, low_open=True), check_real(gamma, "gamma", 0, 1)
     theta = check_positive_float(theta, "theta")
     max_updates = check_positive_int(max_updates, "max_updates")
     V = initial_values(trajectory, rewards)

@@ -15,7 +15,7 @@ Writes two small files that are committed:
   chapter's explorer: seed 0, k in {1, 3, 10} and the exact gradient, five
   learning rates, every 300 updates.
 
-Everything is computed by ``dreambook.learning.train_small_rbm``; the chapter
+Everything is computed by ``dreambook.training.train_small_rbm``; the chapter
 and ``tests/results/test_04_contrastive_divergence.py`` import this file.
 """
 

@@ -22,7 +22,7 @@ _TAU_DISPLAY_LIMIT = 1e6
 class SamplingExplorer(Explorer):
     r"""Short Gibbs runs on the two-mode ferromagnet, as coupling and temperature vary.
 
-    The model is :func:`dreambook.sampling.two_mode_ferromagnet`: every pair
+    The model is :func:`dreambook.models.two_mode_ferromagnet`: every pair
     of units coupled by :math:`J`, with the two modes all-off and all-on
     equally probable. Many chains start all-off and run a few sequential
     Gibbs sweeps at temperature :math:`T`.
@@ -31,7 +31,7 @@ class SamplingExplorer(Explorer):
     fraction of chains with *k* units on after the run. Right panel: *k*
     along the run for a few of the chains. The title gives the exact
     integrated autocorrelation time of the fraction of units on
-    (:func:`dreambook.sampling.exact_autocorrelation_time`) and the
+    (:func:`dreambook.diagnostics.exact_autocorrelation_time`) and the
     :math:`\chi^2` p-value of the final states against the exact distribution.
 
     The random numbers are the same for every setting (a fixed seed), so

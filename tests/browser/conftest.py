@@ -13,7 +13,6 @@ import os
 import shutil
 import threading
 from urllib.parse import urlparse
-from pathlib import Path
 
 import pytest
 

@@ -7,12 +7,11 @@ site). ALLOWED lists theme-level rules we do not control, each with its reason.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from _site import ROOT, SITE, site_pages
+from _site import ROOT, site_pages
 
 PAGES = site_pages()
 AXE = ROOT / "tools" / "vendor" / "node_modules" / "axe-core" / "axe.min.js"

@@ -9,7 +9,6 @@ The page-weight test prints, per chapter page, the bytes the stored states add.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest

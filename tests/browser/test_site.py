@@ -9,7 +9,6 @@ and not a single request leaves 127.0.0.1 (each is intercepted and counted).
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import pytest
 

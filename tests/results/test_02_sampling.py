@@ -164,14 +164,14 @@ def test_biased_annealing_keeps_the_mode_split_of_t_about_1_54():
     # The numbers of the solution of exercise ch2-ex-anneal-bias.
     from scipy.optimize import brentq
 
-    strong = sampling.two_mode_ferromagnet(N_UNITS, 1.25)
+    strong = models.two_mode_ferromagnet(N_UNITS, 1.25)
     model = FullyVisibleBM(strong.W, strong.b + 0.1)
     k = exact.all_states(N_UNITS).sum(axis=1)
     plain, annealed = _annealing_experiment(model)
     assert exact.probabilities(model)[k > 4].sum() == pytest.approx(0.683, abs=5e-4)
     assert np.mean(annealed.sum(axis=1) > 4) == pytest.approx(0.605, abs=5e-4)
     assert np.mean(plain.sum(axis=1) > 4) == pytest.approx(0.237, abs=5e-4)
-    assert 1e-9 < sampling.chi_square_test(annealed, exact.probabilities(model))[1] < 1e-8
+    assert 1e-9 < diagnostics.chi_square_test(annealed, exact.probabilities(model))[1] < 1e-8
 
     def upper_share(T):
         q = exact.probabilities(FullyVisibleBM(model.W, model.b, T=T))

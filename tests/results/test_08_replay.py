@@ -124,12 +124,12 @@ def test_only_the_odd_part_of_an_stdp_window_reverses():
 
 
 def test_reversible_sampler_dreams_time_symmetric_steps():
-    from dreambook import exact
+    from dreambook import exact, markov
 
     bm = FullyVisibleBM.random(5, rng=0)
     pi = exact.probabilities(bm)
-    for P, symmetric in [(sampling.metropolis_transition_matrix(bm), True),
-                         (sampling.gibbs_transition_matrix(bm), False)]:
+    for P, symmetric in [(markov.metropolis_transition_matrix(bm), True),
+                         (markov.gibbs_transition_matrix(bm), False)]:
         pairs = pi[:, None] * P
         tv = 0.5 * np.abs(pairs - pairs.T).sum()
         assert (tv < 1e-12) == symmetric

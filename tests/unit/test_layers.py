@@ -22,11 +22,13 @@ LAYERS = {
     2: ["models"],
     3: ["exact"],
     4: ["sampling"],
-    5: ["markov", "diagnostics"],
+    5: ["markov", "diagnostics", "tempering"],
     6: ["learning"],
     7: ["training"],
     8: ["estimate"],
-    9: ["phases", "encoder", "hopfield", "wake_sleep", "td"],  # families: add new ones here
+    9: ["phases", "encoder", "hopfield", "wake_sleep", "td", "stdp",  # families: add new ones here
+        "nce", "score_matching", "langevin", "forward_forward",
+        "ground_state", "irl", "inverse_opt", "eqprop", "predictive_coding"],
     10: ["sklearn"],
     11: ["widgets"],
 }

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from dreambook import exact, sampling
+from dreambook import diagnostics, exact, models, sampling
 from dreambook.models import FullyVisibleBM
 from dreambook.tempering import geometric_ladder, parallel_tempering, swap_probability
 
 
 def _biased_ferromagnet():
-    strong = sampling.two_mode_ferromagnet(8, 1.25)
+    strong = models.two_mode_ferromagnet(8, 1.25)
     return FullyVisibleBM(strong.W, strong.b + 0.1)
 
 
@@ -21,7 +21,7 @@ def test_every_replica_passes_chi_square_against_its_own_temperature():
     for r, T in enumerate(ladder):
         hot = model.copy()
         hot.T = T
-        assert sampling.chi_square_test(result.states[r], exact.probabilities(hot))[1] > 0.01, T
+        assert diagnostics.chi_square_test(result.states[r], exact.probabilities(hot))[1] > 0.01, T
     assert np.all((result.acceptance > 0) & (result.acceptance <= 1))
 
 
@@ -31,12 +31,12 @@ def test_tempering_fixes_the_mode_weights_that_annealing_gets_wrong():
     start = np.zeros((2000, 8))
     result = parallel_tempering(model, start, geometric_ladder(1.0, 4.0, 8), 60, rng=3)
     cold = result.states[0]
-    assert sampling.chi_square_test(cold, probs)[1] > 0.01
+    assert diagnostics.chi_square_test(cold, probs)[1] > 0.01
     upper = exact.all_states(8).sum(axis=1) > 4
     assert np.mean(cold.sum(axis=1) > 4) == pytest.approx(probs[upper].sum(), abs=0.03)
     # plain Gibbs from the same start, same number of sweeps at T = 1, fails
     plain = sampling.gibbs_chain(model, start, 60, rng=3, record=False)
-    assert sampling.chi_square_test(plain, probs)[1] < 1e-6
+    assert diagnostics.chi_square_test(plain, probs)[1] < 1e-6
 
 
 def test_swap_probability_is_the_metropolis_ratio_of_the_joint():
