@@ -1,6 +1,7 @@
 # Dreaming and Sampling: the commands the README promises.
 #   make book   build the website into _build/html (and say where to open it)
-#   make test   run every test: unit, doctests, nbval strict, browser, assignments
+#   make test   run every test: unit, doctests, nbval strict, browser, assignments,
+#               and nbval + tests/results again under other numeric configurations
 #   make execute  re-execute notebooks in place (refresh stored outputs)
 #   make lab    open the notebooks in JupyterLab
 #   make bench  run the performance benchmarks
@@ -12,6 +13,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup book test test-unit test-notebooks test-browser test-assignments execute lab bench clean
+.PHONY: test-numeric test-numeric-portable test-numeric-threads
 
 setup: $(STAMP)
 
@@ -29,12 +31,14 @@ book: setup
 	$(PY) tools/build_book.py $(if $(REPO),--repo "$(REPO)" --branch "$(or $(BRANCH),main)") $(if $(HUB),--hub "$(HUB)")
 
 test: test-unit test-notebooks test-browser test-assignments
+test: test-numeric
 
 test-unit: setup
 	$(VENV)/bin/ruff check dreambook tests scripts benchmarks tools
 	$(PY) -m pytest -q tests/unit $(wildcard tests/results) dreambook --doctest-modules
 
 test-notebooks: setup
+	$(PY) tools/notebook_env.py
 	$(PY) -m pytest -q --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-browser: book
@@ -54,3 +58,23 @@ bench: setup
 
 clean:
 	rm -rf _build _vendor
+
+# --- Numeric portability (book/numerics.md): every stored output and result test must hold
+# under other numeric configurations too. Each stage sets every variable explicitly (a
+# machine may preset OPENBLAS_CORETYPE) and prints the configuration in force.
+NUMERIC_TESTS    = --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg $(wildcard tests/results)
+NUMERIC_CLEAN    = env -u OPENBLAS_CORETYPE -u NPY_DISABLE_CPU_FEATURES -u NPY_ENABLE_CPU_FEATURES
+NUMERIC_PORTABLE = $(NUMERIC_CLEAN) DREAMBOOK_THREADS=1 \
+	OPENBLAS_CORETYPE="$$($(PY) tools/notebook_env.py --portable-core)" \
+	NPY_DISABLE_CPU_FEATURES="$$($(NUMERIC_CLEAN) $(PY) tools/notebook_env.py --simd-found)"
+NUMERIC_THREADS  = $(NUMERIC_CLEAN) DREAMBOOK_THREADS=2
+
+test-numeric: test-numeric-portable test-numeric-threads
+
+test-numeric-portable: setup   # a BLAS core for any CPU of the architecture, numpy SIMD dispatch off
+	$(NUMERIC_PORTABLE) $(PY) tools/notebook_env.py
+	$(NUMERIC_PORTABLE) $(PY) -m pytest -q -p no:cacheprovider $(NUMERIC_TESTS)
+
+test-numeric-threads: setup    # the machine's own BLAS core and SIMD, two threads in every pool
+	$(NUMERIC_THREADS) $(PY) tools/notebook_env.py
+	$(NUMERIC_THREADS) $(PY) -m pytest -q -p no:cacheprovider $(NUMERIC_TESTS)

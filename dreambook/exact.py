@@ -135,6 +135,20 @@ def _pairwise_joint_log_probs(model) -> np.ndarray:
     return np.concatenate([_pairwise_log_weights(model, X) - log_z for X in _state_chunks(n, n)])
 
 
+def _symmetric_zero_diagonal(S: np.ndarray) -> np.ndarray:
+    r"""In place: :math:`S \leftarrow (S + S^\top)/2` with a zero diagonal.
+
+    A second-moment matrix is symmetric by definition, but two float paths
+    (``A.T @ B`` and ``B.T @ A``, or BLAS kernels that sum in another order) may
+    disagree in the last bit; averaging makes the symmetry exact by
+    construction, since ``a + b == b + a`` in floating point.
+    """
+    S += S.T.copy()
+    S *= 0.5
+    np.fill_diagonal(S, 0.0)
+    return S
+
+
 def _pairwise_model_statistics(model) -> dict:
     r"""Exact :math:`E_p[x_i x_j]` (masked, zero diagonal) and :math:`E_p[x_i]`."""
     log_z = _pairwise_log_partition(model)
@@ -145,8 +159,7 @@ def _pairwise_model_statistics(model) -> dict:
         p = np.exp(_pairwise_log_weights(model, X) - log_z)
         second += X.T @ (p[:, None] * X)
         first += p @ X
-    np.fill_diagonal(second, 0.0)
-    return {"W": second * model._stat_mask(), "b": first}
+    return {"W": _symmetric_zero_diagonal(second) * model._stat_mask(), "b": first}
 
 
 def _hidden_log_weights(model: BoltzmannMachine, V: np.ndarray, H: np.ndarray) -> np.ndarray:
@@ -207,8 +220,7 @@ def _bm_data_statistics(model: BoltzmannMachine, V: np.ndarray) -> dict:
         first[:nv] += Vc.sum(axis=0)
         first[nv:] += Eh.sum(axis=0)
     second /= m
-    np.fill_diagonal(second, 0.0)
-    return {"W": second * model.mask, "b": first / m}
+    return {"W": _symmetric_zero_diagonal(second) * model.mask, "b": first / m}
 
 
 # ---------------------------------------------------------------------------

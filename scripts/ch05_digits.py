@@ -10,13 +10,18 @@ test images (``dreambook.data.load_digits_binary``), RBM 64-12 with
 W ~ N(0, 0.01^2) and zero biases, learning rate 0.05, minibatches of 20,
 100 epochs, plain SGD; PCD and FPCD keep 20 persistent chains.
 
-The chapter shows seed 0 live beside this file; the test
-``tests/results/test_05_persistent_dreams.py`` re-runs it.
+The chapter trains seed 0 live beside this file and computes its tables from the
+stored seed-0 models; the test ``tests/results/test_05_persistent_dreams.py``
+re-runs the script. Its trajectories depend on the last bits of the arithmetic
+(a sampled unit flips, and the runs part): on another BLAS core or SIMD level
+the re-run agrees on what the chapter claims (medians over the seeds), within the
+tolerances the test states, not bit for bit.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -30,6 +35,9 @@ from dreambook.training import train_rbm
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import notebook_env  # noqa: E402  (the thread pin and the configuration record)
+
 OUTPUT_FILE = ROOT / "book" / "data" / "ch05_digits.npz"
 
 N_HIDDEN = 12
@@ -61,7 +69,7 @@ def key(name: str) -> str:
 
 
 def train(name: str, seed: int, record: bool = False):
-    """Train one variant from one seed; return (rbm, per-epoch test log-likelihoods or None)."""
+    """Train one variant from one seed; return (rbm, per-epoch test log-likelihoods or None, chains)."""
     options = dict(VARIANTS[name])
     method, k = options.pop("method"), options.pop("k")
     lr = options.pop("lr", LR)
@@ -72,32 +80,36 @@ def train(name: str, seed: int, record: bool = False):
     if guide:
         rbm.b[:] = init_visible_bias(train_x)
         extra = dict(momentum="hinton", weight_decay=1e-4)
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=notebook_env.blas_threads()):
         if not decay:
             history = train_rbm(rbm, train_x, method=method, k=k, lr=lr, epochs=EPOCHS,
                                 batch_size=BATCH_SIZE, rng=seed, record_exact=record,
                                 test_data=test_x if record else None, **extra)
             curve = np.asarray(history.test_log_likelihood) if record else None
-            return rbm, curve
+            return rbm, curve, history.chains
         rng = np.random.default_rng(seed)
         chains = None
         for epoch in range(EPOCHS):
             history = train_rbm(rbm, train_x, method=method, k=k, lr=lr * (1 - epoch / EPOCHS), epochs=1,
                                 batch_size=BATCH_SIZE, rng=rng, record_exact=False, chains=chains, **extra)
             chains = history.chains
-        return rbm, None
+        return rbm, None, chains
 
 
 def _job(job):
     name, seed = job
-    rbm, curve = train(name, seed, record=(seed == 0 and name in CURVES))
+    record = seed == 0 and name in CURVES
+    rbm, curve, chains = train(name, seed, record=record)
     train_x, test_x = load_digits_binary()
-    with threadpool_limits(limits=1):
-        return exact.log_likelihood(rbm, test_x), exact.log_likelihood(rbm, train_x), curve
+    with threadpool_limits(limits=notebook_env.blas_threads()):
+        ll = exact.log_likelihood(rbm, test_x), exact.log_likelihood(rbm, train_x)
+    return (*ll, curve, (rbm.W, rbm.b, rbm.c, chains) if record else None)
 
 
 def compute(seeds=SEEDS, processes=2) -> dict:
-    """Every variant and seed: ``{key}_test``, ``{key}_train`` (n_seeds,), ``{key}_curve`` (EPOCHS + 1,)."""
+    """Every variant and seed: ``{key}_test``, ``{key}_train`` (n_seeds,); for seed 0 of the
+    ``CURVES`` variants ``{key}_curve`` (EPOCHS + 1,), ``{key}_W``, ``{key}_b``, ``{key}_c``, and
+    ``pcd_chains``; ``configuration`` (JSON text, see ``tools/notebook_env.py``)."""
     jobs = [(name, seed) for name in VARIANTS for seed in seeds]
     if processes <= 1:
         results = [_job(job) for job in jobs]
@@ -110,10 +122,15 @@ def compute(seeds=SEEDS, processes=2) -> dict:
         out[f"{key(name)}_test"] = np.array([r[0] for r in block])
         out[f"{key(name)}_train"] = np.array([r[1] for r in block])
         if name in CURVES and 0 in seeds:
-            out[f"{key(name)}_curve"] = block[list(seeds).index(0)][2]
+            curve, (W, b, c, chains) = block[list(seeds).index(0)][2:]
+            out[f"{key(name)}_curve"] = curve
+            out[f"{key(name)}_W"], out[f"{key(name)}_b"], out[f"{key(name)}_c"] = W, b, c
+            if name == "PCD":
+                out["pcd_chains"] = chains
     train_x, test_x = load_digits_binary()
     p = np.clip(train_x.mean(axis=0), 1e-3, 1 - 1e-3)  # independent pixels, fitted to the training set
     out["independent_test"] = np.array(float(np.mean(test_x @ np.log(p) + (1 - test_x) @ np.log1p(-p))))
+    out["configuration"] = np.array(notebook_env.provenance())
     return out
 
 
