@@ -23,6 +23,15 @@ ALLOWED: dict[str, str] = {
     "region": "pydata-sphinx-theme's primary sidebar item sits outside a landmark (theme template)",
 }
 
+#: page -> {rule id -> why}: markup one extension writes on one page only.
+PAGE_ALLOWED: dict[str, dict[str, str]] = {
+    "book/bibliography.html": {
+        "aria-allowed-role": "docutils writes each citation as <div role='doc-biblioentry'> (sphinxcontrib-bibtex)",
+        "aria-deprecated-role": "the same role, deprecated in DPUB-ARIA 1.1 (docutils markup)",
+        "aria-required-children": "docutils' citation list carries role='doc-bibliography' around those entries",
+    },
+}
+
 PLACEHOLDER_HOSTS = re.compile(r"(^|\.)example\.(org|com|net)$|^hub\.example")
 PLACEHOLDER_REPO = "dreaming-and-sampling/dreaming-and-sampling"
 
@@ -43,7 +52,8 @@ def test_axe_and_links(page, site_url, path):
     page.goto(site_url + path, wait_until="load")
     page.wait_for_load_state("networkidle")
     page.add_script_tag(content=AXE.read_text())
-    violations = [v for v in page.evaluate(RUN_AXE) if v["id"] not in ALLOWED]
+    allowed = ALLOWED | PAGE_ALLOWED.get(path, {})
+    violations = [v for v in page.evaluate(RUN_AXE) if v["id"] not in allowed]
     links = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     bad_links = [u for u in links if PLACEHOLDER_HOSTS.search(urlparse(u).hostname or "")
                  or PLACEHOLDER_REPO in u]

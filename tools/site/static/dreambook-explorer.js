@@ -42,6 +42,10 @@
   }
   function initAll() {
     document.querySelectorAll(".dbx-explorer").forEach(init);
+    // matplotlib's HTML animations (to_jshtml) leave their frame slider unnamed.
+    document.querySelectorAll('input[id^="_anim_slider"]').forEach(function (el) {
+      if (!el.getAttribute("aria-label")) el.setAttribute("aria-label", "animation frame");
+    });
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", initAll);
