@@ -126,6 +126,10 @@ def command(slot: int, request_fd: int, reply_fd: int, limits: Limits) -> list[s
             cmd += ["--symlink", os.readlink(target), f"/{link}"]
         elif target.is_dir():
             cmd += ["--ro-bind", str(target), f"/{link}"]
+    # The private /tmp and home first, so that binds below them (a checkout under /tmp) stay visible.
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp",
+            "--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", HOME]
     binds = [(str(path), str(path)) for path in _python_paths()]
     binds += [(str(TOOLS / name), f"{GRADER_DIR}/{name}") for name in ("grade_harness.py", "grading_wire.py")]
     # The folders above the mount points, readable (bubblewrap would make them 0700).
@@ -135,10 +139,7 @@ def command(slot: int, request_fd: int, reply_fd: int, limits: Limits) -> list[s
         cmd += ["--perms", "0755", "--dir", parent]
     for source, dest in binds:
         cmd += ["--ro-bind", source, dest]
-    cmd += ["--proc", "/proc", "--dev", "/dev",
-            "--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-            "--size", str(limits.tmp_bytes), "--perms", "1777", "--tmpfs", HOME,
-            "--chdir", HOME, "--clearenv",
+    cmd += ["--chdir", HOME, "--clearenv",
             "--setenv", "HOME", HOME, "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin",
             "--setenv", "TMPDIR", "/tmp", "--setenv", "MPLBACKEND", "Agg",
             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "IPYTHONDIR", "/tmp/ipython",
