@@ -53,10 +53,11 @@ import numpy as np
 
 from ._special import logsumexp
 from ._kernels import bernoulli_
-from ._validation import as_generator, check_binary, check_finite_array, check_positive_int
+from ._validation import as_generator, check_binary, check_finite_array, check_model, check_positive_int
 from .learning import _check_rbm, init_visible_bias
+from .models import RBM
 
-__all__ = ["AISResult", "linear_betas", "ais_log_partition", "estimated_log_likelihood"]
+__all__ = ["AISResult", "linear_betas", "ais_log_partition", "ais_path_rbm", "estimated_log_likelihood"]
 
 
 @dataclass(frozen=True)
@@ -288,3 +289,54 @@ def estimated_log_likelihood(rbm, data, log_z) -> float:
         log_z = log_z.log_z
     log_z = float(check_finite_array(log_z, "log_z", ndim=0))
     return float(np.mean(rbm.unnormalized_log_prob(data)) - log_z)
+
+
+def ais_path_rbm(rbm, beta, base_visible_bias) -> RBM:
+    r"""The intermediate distribution of AIS at inverse temperature ``beta``, as an RBM.
+
+    :func:`dreambook.estimate.ais_log_partition` anneals from the base model
+    :math:`p_A(v) \propto e^{b_A^\top v}` to the RBM through
+
+    .. math::
+
+        \log p^*_\beta(v) = (1 - \beta)\, b_A^\top v + \beta\, b^\top v
+            + \sum_j \operatorname{softplus}\big(\beta (c_j + (vW)_j)\big)
+
+    (natural parameters). This is exactly the marginal of an RBM at
+    temperature 1 with weights :math:`\beta W`, visible biases
+    :math:`(1 - \beta) b_A + \beta b` and hidden biases :math:`\beta c`, so
+    its normaliser :math:`Z_\beta` is exact for small models, and an AIS run
+    that stops at :math:`\beta` is an AIS run to this RBM.
+
+    Parameters
+    ----------
+    rbm : RBM
+    beta : float in [0, 1]
+    base_visible_bias : array_like, shape (n_visible,)
+        :math:`b_A`, in natural units.
+
+    Returns
+    -------
+    RBM
+
+    Examples
+    --------
+    >>> from dreambook import exact
+    >>> rbm = RBM.random(4, 2, rng=0, scale=1.0)
+    >>> b_A = np.array([0.5, -0.5, 0.0, 1.0])
+    >>> at_one = ais_path_rbm(rbm, 1.0, b_A)
+    >>> bool(np.allclose(at_one.W, rbm.W)), bool(np.allclose(at_one.b, rbm.b))
+    (True, True)
+    >>> at_zero = ais_path_rbm(rbm, 0.0, b_A)     # the base: log Z_A = n_h log 2 + sum softplus(b_A)
+    >>> bool(np.isclose(exact.log_partition(at_zero), 2 * np.log(2) + np.logaddexp(0, b_A).sum()))
+    True
+    """
+    check_model(rbm, RBM, "rbm")
+    beta = float(beta)
+    if not 0.0 <= beta <= 1.0:
+        raise ValueError(f"beta must be in [0, 1], got {beta}")
+    b_A = np.asarray(base_visible_bias, dtype=float)
+    if b_A.shape != (rbm.n_visible,):
+        raise ValueError(f"base_visible_bias must have shape ({rbm.n_visible},), got {b_A.shape}")
+    T = rbm.T
+    return RBM(beta * rbm.W / T, (1.0 - beta) * b_A + beta * rbm.b / T, beta * rbm.c / T)

@@ -57,6 +57,8 @@ __all__ = [
     "fit_like_sklearn",
     "MicroscopeHistory",
     "train_small_rbm",
+    "DREAMERS",
+    "persistent_dreams",
 ]
 
 
@@ -762,3 +764,89 @@ def train_small_rbm(
                 record(update)
     columns = [np.asarray(column) for column in zip(*rows)]
     return MicroscopeHistory(method, k, lr, columns[0].astype(int), *columns[1:])
+
+
+DREAMERS = ("no learning", "PCD", "fast weights")
+
+
+def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, fast_lr=None,
+                      batch_size=20, fast_decay=0.95, rng=None) -> dict:
+    r"""Follow persistent fantasy particles update by update, with or without learning.
+
+    Starting from an RBM and the hidden states of its persistent chains,
+    each of ``n_updates`` steps moves every chain by one block Gibbs step,
+    and, unless ``dreamer`` is ``"no learning"``, also updates the model:
+
+    * ``"no learning"``: the model is frozen; the chains are plain block
+      Gibbs sampling of it (one :func:`~dreambook.learning.pcd_gradient`
+      negative phase per step, its gradient unused);
+    * ``"PCD"``: :func:`~dreambook.learning.pcd_gradient` on a random
+      minibatch, then :math:`\theta \leftarrow \theta + \eta\,\hat g`;
+    * ``"fast weights"``: :func:`~dreambook.learning.fpcd_gradient`, the same
+      step on :math:`\theta`, and the fast parameters move as
+      ``fpcd_gradient`` documents:
+      :math:`\theta_{\rm fast} \leftarrow d\,\theta_{\rm fast} + \eta_{\rm fast}\,\hat g`.
+
+    This is what ``train_rbm(method="pcd" / "fpcd")`` does (without momentum),
+    one update at a time, so that every update can be recorded.
+
+    Parameters
+    ----------
+    rbm : RBM
+        Copied; the caller's model is not changed.
+    data : array_like of 0/1, shape (m, n_visible)
+    chains : array_like of 0/1, shape (n_chains, n_hidden)
+        Initial hidden states, e.g. ``train_rbm(...).chains``.
+    dreamer : {"no learning", "PCD", "fast weights"}
+    n_updates : int
+    lr, fast_lr : float
+        Learning rates (``fast_lr`` defaults to ``lr``).
+    batch_size : int
+        Minibatch size of the positive phase.
+    fast_decay : float
+        Decay of the fast parameters per update.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    dict
+        ``"fantasies"``: (n_updates + 1, n_chains, n_visible) visible
+        probabilities :math:`p(v \mid h)` of every chain after every update
+        (under the regular parameters); ``"visited"``: (n_updates + 1,) the
+        number of distinct hidden states the chains have been in so far.
+
+    Examples
+    --------
+    >>> rbm = RBM.random(6, 3, rng=0, scale=1.0)
+    >>> out = persistent_dreams(rbm, np.eye(6), np.zeros((4, 3)), "no learning", n_updates=5,
+    ...                         batch_size=2, rng=0)
+    >>> out["fantasies"].shape, int(out["visited"][0])
+    ((6, 4, 6), 1)
+    """
+    if dreamer not in DREAMERS:
+        raise ValueError(f"dreamer must be one of {DREAMERS}, got {dreamer!r}")
+    check_model(rbm, RBM, "rbm")
+    data = check_binary(data, "data", rbm.n_visible, allow_1d=False)
+    rng = as_generator(rng)
+    model = rbm.copy()
+    chains = check_binary(chains, "chains", rbm.n_hidden, allow_1d=False).copy()
+    fast_lr = lr if fast_lr is None else fast_lr
+    fast = {key: np.zeros_like(value) for key, value in model.params.items()}
+    weights = 1 << np.arange(model.n_hidden)
+    seen = set((chains.astype(np.int64) @ weights).tolist())
+    fantasies, visited = [model.visible_probs(chains)], [len(seen)]
+    for _ in range(n_updates):
+        batch = data[rng.choice(len(data), size=batch_size, replace=False)]
+        if dreamer == "fast weights":
+            grad, chains = fpcd_gradient(model, batch, chains, fast, k=1, rng=rng)
+            for key in fast:
+                fast[key] = fast_decay * fast[key] + fast_lr * grad[key]
+        else:
+            grad, chains = pcd_gradient(model, batch, chains, k=1, rng=rng)
+        if dreamer != "no learning":
+            for key, value in model.params.items():
+                value += lr * grad[key]
+        seen.update((chains.astype(np.int64) @ weights).tolist())
+        fantasies.append(model.visible_probs(chains))
+        visited.append(len(seen))
+    return {"fantasies": np.stack(fantasies), "visited": np.asarray(visited)}

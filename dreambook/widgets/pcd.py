@@ -4,173 +4,29 @@ Two explorers and the helpers that precompute what they show:
 
 * :class:`DreamGalleryExplorer` -- persistent fantasy particles followed
   update by update, for a frozen model, PCD and fast-weights PCD, from
-  :func:`persistent_dreams`.
+  :func:`dreambook.training.persistent_dreams`.
 * :class:`AISExplorer` -- the importance weights of annealed importance
   sampling at a point :math:`\beta` of the annealing path, and their
-  effective sample size, from :func:`ais_path_rbm`.
+  effective sample size, from :func:`dreambook.estimate.ais_path_rbm`.
+
+The explorers only draw: the runs they show come from the package.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from pathlib import Path
+
 from .. import exact
-from .._validation import as_generator, check_binary, check_model
-from ..estimate import ais_log_partition, linear_betas
-from ..learning import fpcd_gradient, init_visible_bias, pcd_gradient
-from ..training import train_rbm
+from ..estimate import ais_log_partition, ais_path_rbm, linear_betas
+from ..learning import init_visible_bias
 from ..models import RBM
 from ..plotting import new_figure
+from ..training import DREAMERS
 from .base import Explorer
 
-__all__ = [
-    "ais_path_rbm",
-    "DREAMERS",
-    "persistent_dreams",
-    "AISExplorer",
-    "DreamGalleryExplorer",
-    "chapter_setup",
-    "benchmark_cases",
-]
-
-
-# ---------------------------------------------------------------------------
-# Helpers
-# ---------------------------------------------------------------------------
-def ais_path_rbm(rbm, beta, base_visible_bias) -> RBM:
-    r"""The intermediate distribution of AIS at inverse temperature ``beta``, as an RBM.
-
-    :func:`dreambook.estimate.ais_log_partition` anneals from the base model
-    :math:`p_A(v) \propto e^{b_A^\top v}` to the RBM through
-
-    .. math::
-
-        \log p^*_\beta(v) = (1 - \beta)\, b_A^\top v + \beta\, b^\top v
-            + \sum_j \operatorname{softplus}\big(\beta (c_j + (vW)_j)\big)
-
-    (natural parameters). This is exactly the marginal of an RBM at
-    temperature 1 with weights :math:`\beta W`, visible biases
-    :math:`(1 - \beta) b_A + \beta b` and hidden biases :math:`\beta c`, so
-    its normaliser :math:`Z_\beta` is exact for small models, and an AIS run
-    that stops at :math:`\beta` is an AIS run to this RBM.
-
-    Parameters
-    ----------
-    rbm : RBM
-    beta : float in [0, 1]
-    base_visible_bias : array_like, shape (n_visible,)
-        :math:`b_A`, in natural units.
-
-    Returns
-    -------
-    RBM
-
-    Examples
-    --------
-    >>> rbm = RBM.random(4, 2, rng=0, scale=1.0)
-    >>> b_A = np.array([0.5, -0.5, 0.0, 1.0])
-    >>> at_one = ais_path_rbm(rbm, 1.0, b_A)
-    >>> bool(np.allclose(at_one.W, rbm.W)), bool(np.allclose(at_one.b, rbm.b))
-    (True, True)
-    >>> at_zero = ais_path_rbm(rbm, 0.0, b_A)     # the base: log Z_A = n_h log 2 + sum softplus(b_A)
-    >>> bool(np.isclose(exact.log_partition(at_zero), 2 * np.log(2) + np.logaddexp(0, b_A).sum()))
-    True
-    """
-    check_model(rbm, RBM, "rbm")
-    beta = float(beta)
-    if not 0.0 <= beta <= 1.0:
-        raise ValueError(f"beta must be in [0, 1], got {beta}")
-    b_A = np.asarray(base_visible_bias, dtype=float)
-    if b_A.shape != (rbm.n_visible,):
-        raise ValueError(f"base_visible_bias must have shape ({rbm.n_visible},), got {b_A.shape}")
-    T = rbm.T
-    return RBM(beta * rbm.W / T, (1.0 - beta) * b_A + beta * rbm.b / T, beta * rbm.c / T)
-
-
-DREAMERS = ("no learning", "PCD", "fast weights")
-
-
-def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, fast_lr=None,
-                      batch_size=20, fast_decay=0.95, rng=None) -> dict:
-    r"""Follow persistent fantasy particles update by update, with or without learning.
-
-    Starting from an RBM and the hidden states of its persistent chains,
-    each of ``n_updates`` steps moves every chain by one block Gibbs step,
-    and, unless ``dreamer`` is ``"no learning"``, also updates the model:
-
-    * ``"no learning"``: the model is frozen; the chains are plain block
-      Gibbs sampling of it (one :func:`~dreambook.learning.pcd_gradient`
-      negative phase per step, its gradient unused);
-    * ``"PCD"``: :func:`~dreambook.learning.pcd_gradient` on a random
-      minibatch, then :math:`\theta \leftarrow \theta + \eta\,\hat g`;
-    * ``"fast weights"``: :func:`~dreambook.learning.fpcd_gradient`, the same
-      step on :math:`\theta`, and the fast parameters move as
-      ``fpcd_gradient`` documents:
-      :math:`\theta_{\rm fast} \leftarrow d\,\theta_{\rm fast} + \eta_{\rm fast}\,\hat g`.
-
-    This is what ``train_rbm(method="pcd" / "fpcd")`` does (without momentum),
-    one update at a time, so that every update can be recorded.
-
-    Parameters
-    ----------
-    rbm : RBM
-        Copied; the caller's model is not changed.
-    data : array_like of 0/1, shape (m, n_visible)
-    chains : array_like of 0/1, shape (n_chains, n_hidden)
-        Initial hidden states, e.g. ``train_rbm(...).chains``.
-    dreamer : {"no learning", "PCD", "fast weights"}
-    n_updates : int
-    lr, fast_lr : float
-        Learning rates (``fast_lr`` defaults to ``lr``).
-    batch_size : int
-        Minibatch size of the positive phase.
-    fast_decay : float
-        Decay of the fast parameters per update.
-    rng : numpy.random.Generator or int
-
-    Returns
-    -------
-    dict
-        ``"fantasies"``: (n_updates + 1, n_chains, n_visible) visible
-        probabilities :math:`p(v \mid h)` of every chain after every update
-        (under the regular parameters); ``"visited"``: (n_updates + 1,) the
-        number of distinct hidden states the chains have been in so far.
-
-    Examples
-    --------
-    >>> rbm = RBM.random(6, 3, rng=0, scale=1.0)
-    >>> out = persistent_dreams(rbm, np.eye(6), np.zeros((4, 3)), "no learning", n_updates=5,
-    ...                         batch_size=2, rng=0)
-    >>> out["fantasies"].shape, int(out["visited"][0])
-    ((6, 4, 6), 1)
-    """
-    if dreamer not in DREAMERS:
-        raise ValueError(f"dreamer must be one of {DREAMERS}, got {dreamer!r}")
-    check_model(rbm, RBM, "rbm")
-    data = check_binary(data, "data", rbm.n_visible, allow_1d=False)
-    rng = as_generator(rng)
-    model = rbm.copy()
-    chains = check_binary(chains, "chains", rbm.n_hidden, allow_1d=False).copy()
-    fast_lr = lr if fast_lr is None else fast_lr
-    fast = {key: np.zeros_like(value) for key, value in model.params.items()}
-    weights = 1 << np.arange(model.n_hidden)
-    seen = set((chains.astype(np.int64) @ weights).tolist())
-    fantasies, visited = [model.visible_probs(chains)], [len(seen)]
-    for _ in range(n_updates):
-        batch = data[rng.choice(len(data), size=batch_size, replace=False)]
-        if dreamer == "fast weights":
-            grad, chains = fpcd_gradient(model, batch, chains, fast, k=1, rng=rng)
-            for key in fast:
-                fast[key] = fast_decay * fast[key] + fast_lr * grad[key]
-        else:
-            grad, chains = pcd_gradient(model, batch, chains, k=1, rng=rng)
-        if dreamer != "no learning":
-            for key, value in model.params.items():
-                value += lr * grad[key]
-        seen.update((chains.astype(np.int64) @ weights).tolist())
-        fantasies.append(model.visible_probs(chains))
-        visited.append(len(seen))
-    return {"fantasies": np.stack(fantasies), "visited": np.asarray(visited)}
+__all__ = ["AISExplorer", "DreamGalleryExplorer", "benchmark_cases"]
 
 
 def _mosaic(images: np.ndarray, n_rows: int, side: int, gap: int = 1) -> np.ndarray:
@@ -200,7 +56,7 @@ class DreamGalleryExplorer(Explorer):
     Parameters
     ----------
     dreams : dict
-        ``{dreamer: persistent_dreams(...)}`` for the dreamers in
+        ``{dreamer: dreambook.training.persistent_dreams(...)}`` for the dreamers in
         :data:`DREAMERS`, all started from the same model and chains.
     update : int
         Initial position of the slider.
@@ -272,7 +128,7 @@ class AISExplorer(Explorer):
     AIS anneals from a base model (:math:`\beta = 0`, independent pixels) to
     the RBM (:math:`\beta = 1`) in ``n_steps`` equal steps. Stopped at
     :math:`\beta`, it has estimated :math:`Z_\beta / Z_A` of the intermediate
-    distribution (:func:`ais_path_rbm`), whose exact value we know. For each
+    distribution (:func:`dreambook.estimate.ais_path_rbm`), whose exact value we know. For each
     :math:`\beta` on a grid and each number of steps, the runs are done once in
     ``__init__`` (an independent AIS run to the intermediate RBM with
     :math:`\mathrm{round}(\beta K)` steps).
@@ -368,28 +224,24 @@ class AISExplorer(Explorer):
         )
 
 
-def chapter_setup(n_updates: int = 150):
-    """The models and dreams Chapter 5 shows in its explorers (seed 0), for the notebook and the benchmark.
-
-    Returns ``(train, rbm, dreams)``: the binarised digits, the RBM trained
-    by PCD-1 as in the chapter (12 hidden units, lr 0.05, batch 20, 100
-    epochs), and :func:`persistent_dreams` from its final chains for every
-    dreamer.
-    """
-    from ..data import load_digits_binary
-
-    train, _ = load_digits_binary()
-    rbm = RBM.random(64, 12, rng=0, scale=0.01)
-    history = train_rbm(rbm, train, method="pcd", k=1, lr=0.05, epochs=100, batch_size=20, rng=0,
-                        record_exact=False)
-    dreams = {name: persistent_dreams(rbm, train, history.chains, name, n_updates=n_updates, rng=1)
-              for name in DREAMERS}
-    return train, rbm, dreams
+#: The chapter's stored seed-0 models and chains (written by scripts/ch05_digits.py).
+DATA_FILE = Path(__file__).resolve().parents[2] / "book" / "data" / "ch05_digits.npz"
 
 
 def benchmark_cases():
-    """(name, update, values) for benchmarks/widgets.py, built as book/05-persistent-dreams builds them."""
-    train, rbm, dreams = chapter_setup()
+    """(name, update, values) for benchmarks/widgets.py, built as book/05-persistent-dreams builds them.
+
+    Reads the chapter's stored seed-0 PCD model and chains from :data:`DATA_FILE`
+    (in a repository checkout), as the chapter does.
+    """
+    from ..data import load_digits_binary
+    from ..training import persistent_dreams
+
+    train, _ = load_digits_binary()
+    stored = np.load(DATA_FILE)
+    rbm = RBM(stored["pcd_W"], stored["pcd_b"], stored["pcd_c"])
+    dreams = {name: persistent_dreams(rbm, train, stored["pcd_chains"], name, n_updates=150, rng=1)
+              for name in DREAMERS}
     gallery = DreamGalleryExplorer(dreams)
     ais = AISExplorer(rbm, train)
     gallery_values = [(u, name) for name in DREAMERS for u in range(0, 151, 5)]

@@ -1,4 +1,4 @@
-"""The explorers of Chapters 4 and 5 and their helpers (dreambook.widgets.cd, dreambook.widgets.pcd)."""
+"""The explorers of Chapters 4 and 5 and the science they show (dreambook.widgets.cd, dreambook.widgets.pcd; estimate.ais_path_rbm, training.persistent_dreams)."""
 
 import numpy as np
 import pytest
@@ -7,13 +7,9 @@ from dreambook import exact
 from dreambook.models import RBM
 from dreambook._special import softplus
 from dreambook.widgets.cd import BEST_TOTAL, CDExplorer, load_grid
-from dreambook.widgets.pcd import (
-    DREAMERS,
-    AISExplorer,
-    DreamGalleryExplorer,
-    ais_path_rbm,
-    persistent_dreams,
-)
+from dreambook.estimate import ais_path_rbm
+from dreambook.training import DREAMERS, persistent_dreams
+from dreambook.widgets.pcd import AISExplorer, DreamGalleryExplorer
 
 
 def test_grid_file_has_the_documented_layout():
