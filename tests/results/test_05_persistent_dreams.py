@@ -4,16 +4,21 @@ Tieleman (2008) found that PCD beats CD-1 and CD-10 in exact test
 log-likelihood on MNIST; the chapter's smaller setting (RBM 64-12 on the 8x8
 digits, lr 0.05, minibatches of 20, 100 epochs) does not reproduce that
 ranking, and says so. The numbers asserted here are the book's own
-measurement, exact test log-likelihood in nats per image, within tolerance
-bands:
+measurement, exact test log-likelihood in nats per image:
 
-* CD-1 -18.86, CD-10 -18.91, PCD -19.29 (band centres; each +- 0.3)
-* independent-pixel baseline -25.21
-* AIS estimate of log Z within 0.1 nats of the exact value
+* the medians over five seeds the chapter prints from ``book/data/ch05_digits.npz``
+  (CD-1 -19.05, CD-10 -18.95, PCD -19.54, ...), re-run by the slow test;
+* independent-pixel baseline -25.21;
+* AIS estimate of log Z within 0.1 nats of the exact value.
 
 The slow test re-runs ``scripts/ch05_digits.py`` (five seeds of every
-variant, about half a minute of CPU on two processes) and checks that its
-result equals the committed file the chapter reads.
+variant, about half a minute of CPU on two processes). Its training runs
+depend on the last bits of the arithmetic: under another BLAS kernel or SIMD
+level a sampled unit flips and a run parts from the stored one. So the re-run
+is compared with the file on what the chapter claims, the medians over seeds
+and the ranking, within tolerances measured across numeric configurations
+(:data:`MEDIAN_TOLERANCE`); only under the very configuration the file records
+is it compared entry by entry.
 """
 
 import importlib
@@ -32,8 +37,15 @@ from dreambook.training import train_rbm
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Centres of the +- 0.3-nat tolerance bands around the book's measurement (medians of 5 seeds).
-BAND_CENTRES = {"cd1": -18.86, "cd10": -18.91, "pcd": -19.29}
+#: How far a re-run's median over the 5 seeds may lie from the stored one, in nats per image.
+#: Measured with the script under the default configuration (OpenBLAS SkylakeX core, numpy AVX-512
+#: dispatch), a portable one (OpenBLAS Prescott core, numpy SIMD dispatch off) and two BLAS threads:
+#: the medians moved by at most 1e-5 (CD-1, PCD, FPCD, PCD decaying), 5e-4 (CD-1 guide), 0.050
+#: (CD-10) and 0.315 (PCD guide, whose seeds spread over 3.7 nats). Tolerances: about twice that.
+MEDIAN_TOLERANCE = {"cd1": 0.02, "cd10": 0.1, "pcd": 0.02, "fpcd": 0.02, "pcd_decaying_lr": 0.02,
+                    "cd1_guide": 0.02, "pcd_guide": 0.6}
+#: Live CD-1 seed 0 against the stored seed 0: moved by 1.2e-5 nats across the configurations.
+SEED0_TOLERANCE = 1e-4
 
 
 def _script():
@@ -63,9 +75,24 @@ def test_independent_pixel_baseline(digits):
     assert baseline == pytest.approx(-25.21, abs=0.01)
 
 
-def test_cd1_seed0_is_within_its_band(digits, cd1_model):
+@pytest.fixture(scope="module")
+def stored():
+    return dict(np.load(ROOT / "book" / "data" / "ch05_digits.npz"))
+
+
+def test_cd1_seed0_retrained_equals_the_stored_run(digits, cd1_model, stored):
     _, test = digits
-    assert exact.log_likelihood(cd1_model, test) == pytest.approx(BAND_CENTRES["cd1"], abs=0.3)
+    assert exact.log_likelihood(cd1_model, test) == pytest.approx(stored["cd1_test"][0], abs=SEED0_TOLERANCE)
+
+
+def test_stored_seed0_models_are_the_runs_the_file_reports(digits, stored):
+    """The chapter's tables use the stored models: their exact test LL is the stored seed-0 number."""
+    _, test = digits
+    for key in ("cd1", "cd10", "pcd", "fpcd"):
+        rbm = RBM(stored[f"{key}_W"], stored[f"{key}_b"], stored[f"{key}_c"])
+        assert exact.log_likelihood(rbm, test) == pytest.approx(stored[f"{key}_test"][0], abs=1e-9), key
+        assert stored[f"{key}_curve"][-1] == pytest.approx(stored[f"{key}_test"][0], abs=1e-9), key
+    assert stored["pcd_chains"].shape == (20, 12)
 
 
 def test_ais_log_partition_within_a_tenth_of_a_nat(digits, cd1_model):
@@ -102,19 +129,40 @@ def test_pseudo_likelihood_is_not_the_likelihood(digits, cd1_model):
     assert abs(sk.score_samples(test).mean() - ll) > 2.0
 
 
+def _same_configuration(recorded: dict, current: dict) -> bool:
+    """Same BLAS cores and threads, numpy version and SIMD features (the environment text aside)."""
+    fields = ("blas", "numpy", "numpy_simd_found", "numpy_simd_baseline")
+    def norm(config):
+        return {f: sorted(map(str, config[f])) if f == "blas" else config[f] for f in fields}
+    return norm(recorded) == norm(current)
+
+
 @pytest.mark.slow
-def test_full_reproduction_is_within_its_bands_and_equals_the_committed_file():
+def test_full_reproduction_agrees_with_the_committed_file_on_what_the_chapter_claims(stored):
+    import json
+
+    import notebook_env
+
     script = _script()
     result = script.compute(processes=2)
-    for key, centre in BAND_CENTRES.items():
-        assert np.median(result[f"{key}_test"]) == pytest.approx(centre, abs=0.3), key
+    assert sorted(stored) == sorted(result)
+    medians = {key: np.median(result[f"{key}_test"]) for key in MEDIAN_TOLERANCE}
+    for key, tolerance in MEDIAN_TOLERANCE.items():
+        assert medians[key] == pytest.approx(np.median(stored[f"{key}_test"]), abs=tolerance), key
     assert float(result["independent_test"]) == pytest.approx(-25.21, abs=0.01)
+    # the ranking the chapter reports: PCD at this constant rate is worse than CD by more than 0.3 nats,
+    # the guide's variant hurts PCD by more than a nat and changes CD-1 little, every RBM beats independence
+    assert medians["pcd"] < min(medians["cd1"], medians["cd10"]) - 0.3
+    assert medians["pcd_guide"] < medians["pcd"] - 1.0
+    assert abs(medians["cd1_guide"] - medians["cd1"]) < 0.2
+    assert min(medians.values()) > float(result["independent_test"]) + 3.0
     # PCD at this constant learning rate is the noisiest of the three; a decaying rate steadies it
     spread = {key: np.ptp(result[f"{key}_test"]) for key in ("cd1", "cd10", "pcd", "pcd_decaying_lr")}
     assert spread["pcd"] > max(spread["cd1"], spread["cd10"], spread["pcd_decaying_lr"])
-    stored = np.load(script.OUTPUT_FILE)
-    assert sorted(stored.files) == sorted(result)
-    for key in stored.files:
-        if key == "configuration":  # which BLAS core, SIMD and threads wrote the file (JSON text)
-            continue
-        np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-10, err_msg=key)
+    assert spread["pcd_decaying_lr"] < 0.5 * spread["pcd"]
+    # under the configuration that wrote the file, the re-run is the file, entry by entry
+    recorded = json.loads(str(stored["configuration"]))
+    if _same_configuration(recorded, json.loads(notebook_env.provenance())):
+        for key in stored:
+            if key != "configuration":
+                np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-10, err_msg=key)
