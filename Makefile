@@ -30,9 +30,9 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 book: setup
 	$(PY) tools/build_book.py $(if $(REPO),--repo "$(REPO)" --branch "$(or $(BRANCH),main)") $(if $(HUB),--hub "$(HUB)")
 
-test: test-unit test-notebooks test-browser test-assignments
-# `make test-numeric` (the portable-BLAS and two-thread stages) is not yet part of `make test`:
-# chapter 5 still prints live trajectories that part under other BLAS kernels.
+test: test-unit test-notebooks test-numeric test-browser test-assignments
+# test-numeric re-runs nbval (strict) and tests/results under a portable BLAS core with numpy's
+# SIMD dispatch off, and under two BLAS threads, against the same stored outputs (book/numerics.md).
 
 test-unit: setup
 	$(VENV)/bin/ruff check dreambook tests scripts benchmarks tools

@@ -22,6 +22,7 @@ and ``tests/results/test_04_contrastive_divergence.py`` import this file.
 from __future__ import annotations
 
 import argparse
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -31,6 +32,9 @@ from threadpoolctl import threadpool_limits
 from dreambook.data import bars_and_stripes
 from dreambook.training import train_small_rbm
 from dreambook.models import RBM
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import notebook_env  # noqa: E402  (the thread pin and the configuration record)
 
 ROOT = Path(__file__).resolve().parents[1]
 REPRODUCTION_FILE = ROOT / "book" / "data" / "ch04_reproduction.npz"
@@ -59,7 +63,7 @@ def run(method: str, k: int, lr: float, seed: int, n_updates: int = N_UPDATES,
     """Train one RBM from seed ``seed``; return its MicroscopeHistory."""
     data = bars_and_stripes(3)
     rbm = RBM.random(9, N_HIDDEN, rng=seed, scale=INIT_SCALE)
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=notebook_env.blas_threads()):
         return train_small_rbm(rbm, data, method=method, k=k, lr=lr, n_updates=n_updates,
                                rng=seed, record_every=record_every)
 
@@ -131,6 +135,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.only in (None, "reproduction"):
         result = reproduction(processes=args.processes)
+        result["configuration"] = np.array(notebook_env.provenance())  # which numerics wrote the file
         REPRODUCTION_FILE.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(REPRODUCTION_FILE, **result)
         print(f"wrote {REPRODUCTION_FILE.relative_to(ROOT)}")
@@ -138,6 +143,7 @@ def main(argv=None) -> int:
             print(f"  {key:14s} {value:8.2f}")
     if args.only in (None, "grid"):
         result = grid(processes=args.processes)
+        result["configuration"] = np.array(notebook_env.provenance())
         GRID_FILE.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(GRID_FILE, **result)
         print(f"wrote {GRID_FILE.relative_to(ROOT)}")

@@ -21,12 +21,16 @@ About three minutes of one CPU core.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from dreambook.forward_forward import MLP, FFNetwork, load_digits_labelled, train_backprop, train_ff
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import notebook_env  # noqa: E402  (the thread pin and the configuration record)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT_FILE = ROOT / "book" / "data" / "ch09_forward_forward.npz"
@@ -60,7 +64,7 @@ def bp_run(seed: int, epochs=EPOCHS):
 
 
 def compute() -> dict:
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=notebook_env.blas_threads()):
         ff = np.array([ff_run(s)[0] for s in SEEDS])
         bp = np.array([bp_run(s)[0] for s in SEEDS])
         blocks = np.array([[[ff_run(s, lr, m, B)[0] for s in BLOCK_SEEDS] for B in BLOCKS]
@@ -75,6 +79,7 @@ def compute() -> dict:
 
 if __name__ == "__main__":
     result = compute()
+    result["configuration"] = np.array(notebook_env.provenance())  # which numerics wrote the file
     OUTPUT_FILE.parent.mkdir(parents=True, exist_ok=True)
     np.savez(OUTPUT_FILE, **result)
     print("FF", result["ff_test_error"], "BP", result["bp_test_error"])

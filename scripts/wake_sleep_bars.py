@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from dreambook import wake_sleep as ws
 from dreambook.data import helmholtz_bars_distribution
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import notebook_env  # noqa: E402  (the thread pin and the configuration record)
 
 SETTINGS = dict(sizes=(1, 8, 16), n_models=16, n_steps=50_000, batch_size=20, lr_start=2.0,
                 lr_end=0.05, visible_bias=-3.0, init_scale=0.1, n_select=10_000,
@@ -87,7 +91,7 @@ def main(argv=None) -> int:
     from threadpoolctl import threadpool_limits
 
     runs = []
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=notebook_env.blas_threads()):
         for seed in args.seeds:
             r = run(seed)
             runs.append(r)
@@ -101,7 +105,8 @@ def main(argv=None) -> int:
           f"median restart {np.median(constant['kl_model'][-1]):.4f} bits")
     settings = {k: list(v) if isinstance(v, tuple) else v for k, v in SETTINGS.items()}
     with open(args.output, "w") as fh:
-        json.dump({"settings": settings, "runs": runs, "constant_lr": constant}, fh,
+        json.dump({"settings": settings, "runs": runs, "constant_lr": constant,
+                   "configuration": json.loads(notebook_env.provenance())}, fh,
                   separators=(",", ":"))
         fh.write("\n")
     return 0
