@@ -108,6 +108,19 @@ def provenance() -> str:
     return json.dumps({"thread_pin": f"{THREADS_SWITCH}={thread_setting()}", **config}, sort_keys=True)
 
 
+def same_configuration(recorded, current=None) -> bool:
+    """Whether two configurations (as :func:`provenance` writes them) compute alike: same BLAS
+    cores and threads, numpy version and SIMD features (the environment text aside)."""
+    recorded = json.loads(recorded) if isinstance(recorded, str) else recorded
+    current = json.loads(provenance()) if current is None else current
+    fields = ("blas", "numpy", "numpy_simd_found", "numpy_simd_baseline")
+
+    def norm(config):
+        return {f: sorted(map(json.dumps, config[f])) if f == "blas" else config[f] for f in fields}
+
+    return norm(recorded) == norm(current)
+
+
 def summary(config: dict) -> str:
     """One line: OpenBLAS cores and threads, numpy SIMD features."""
     blas = ", ".join(f"{b['internal_api']} {b['version']} core {b['architecture']} x{b['num_threads']} threads"

@@ -105,7 +105,9 @@ def test_cd_objective_is_nonnegative_and_cd_descends_it():
 # The full reproduction, re-run by the committed script
 # ---------------------------------------------------------------------------
 @pytest.mark.slow
-def test_full_reproduction_is_within_its_bands_and_equals_the_committed_file():
+def test_full_reproduction_is_within_its_bands_and_agrees_with_the_committed_file():
+    import notebook_env  # tools/, on the path through the root conftest
+
     script = _script()
     result = script.reproduction(processes=2)
     summary = script.summary(result)
@@ -121,8 +123,24 @@ def test_full_reproduction_is_within_its_bands_and_equals_the_committed_file():
     assert np.median(result["cd1_cosine"][:, half:]) < 0.5 < np.median(result["cd10_cosine"][:, half:])
     stored = np.load(script.REPRODUCTION_FILE)
     assert sorted(set(stored.files) - {"configuration"}) == sorted(result)  # + which numerics wrote it
+    if notebook_env.same_configuration(str(stored["configuration"])):
+        for key in result:  # under the configuration that wrote the file: the file, entry by entry
+            np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-10, equal_nan=True,
+                                       err_msg=key)
+        return
+    # Elsewhere (another BLAS core, SIMD level or thread count): every exact quantity moved by at
+    # most 3.1e-8 (a CD-1 cosine) under OpenBLAS's Prescott core with numpy SIMD off, so 1e-7.
+    # The *sampled* cosines use one sampled CD-k update, and a sampled unit can flip: 2 of their
+    # 1505 CD-10 entries moved (by up to 0.064), so there the medians are compared.
     for key in result:
-        np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-10, equal_nan=True, err_msg=key)
+        if key.endswith("_cosine_sampled"):
+            agree = np.isclose(result[key], stored[key], rtol=1e-7, atol=1e-7, equal_nan=True)
+            assert agree.mean() >= 0.99, key
+            assert np.nanmedian(result[key][:, half:]) == pytest.approx(np.nanmedian(stored[key][:, half:]),
+                                                                        abs=0.01), key
+        else:
+            np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-7, equal_nan=True,
+                                       err_msg=key)
 
 
 @pytest.mark.slow

@@ -129,18 +129,8 @@ def test_pseudo_likelihood_is_not_the_likelihood(digits, cd1_model):
     assert abs(sk.score_samples(test).mean() - ll) > 2.0
 
 
-def _same_configuration(recorded: dict, current: dict) -> bool:
-    """Same BLAS cores and threads, numpy version and SIMD features (the environment text aside)."""
-    fields = ("blas", "numpy", "numpy_simd_found", "numpy_simd_baseline")
-    def norm(config):
-        return {f: sorted(map(str, config[f])) if f == "blas" else config[f] for f in fields}
-    return norm(recorded) == norm(current)
-
-
 @pytest.mark.slow
 def test_full_reproduction_agrees_with_the_committed_file_on_what_the_chapter_claims(stored):
-    import json
-
     import notebook_env
 
     script = _script()
@@ -161,8 +151,7 @@ def test_full_reproduction_agrees_with_the_committed_file_on_what_the_chapter_cl
     assert spread["pcd"] > max(spread["cd1"], spread["cd10"], spread["pcd_decaying_lr"])
     assert spread["pcd_decaying_lr"] < 0.5 * spread["pcd"]
     # under the configuration that wrote the file, the re-run is the file, entry by entry
-    recorded = json.loads(str(stored["configuration"]))
-    if _same_configuration(recorded, json.loads(notebook_env.provenance())):
+    if notebook_env.same_configuration(str(stored["configuration"])):
         for key in stored:
             if key != "configuration":
                 np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-10, err_msg=key)
