@@ -149,8 +149,9 @@ def test_explorer_grid_regenerates():
     (4 of the 20 runs; the others differ only in the learning rate)."""
     script = _script()
     stored = np.load(script.GRID_FILE)
-    assert sorted(stored.files) == ["configuration", "cosine", "cosine_sampled", "ks", "log_likelihood", "lrs",
-                                   "seed", "updates"]
+    assert "configuration" in stored.files  # which numerics wrote it
+    assert sorted(set(stored.files) - {"configuration"}) == ["cosine", "cosine_sampled", "ks", "log_likelihood",
+                                                             "lrs", "seed", "updates"]
     np.testing.assert_array_equal(stored["lrs"], script.GRID_LRS)
     np.testing.assert_array_equal(stored["ks"], script.GRID_KS)
     result = script.grid(lrs=(0.1,), processes=2)
