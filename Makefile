@@ -34,7 +34,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 book: setup
 	$(PY) tools/build_book.py $(if $(REPO),--repo "$(REPO)" --branch "$(or $(BRANCH),main)") $(if $(HUB),--hub "$(HUB)")
 
-test: test-unit test-notebooks test-browser test-assignments test-pdf
+test: test-unit test-notebooks test-pdf test-browser test-assignments
 # `make test-numeric` (the portable-BLAS and two-thread stages) is not yet part of `make test`:
 # chapter 5 still prints live trajectories that part under other BLAS kernels.
 

@@ -12,7 +12,9 @@ import re
 
 import pytest
 
-from _site import SITE, site_pages
+from _site import ROOT, SITE, site_pages
+
+ROOT_BUILD = ROOT / "_build"
 
 PAGES = site_pages()
 LOCAL_HOSTS = {"127.0.0.1"}
@@ -145,3 +147,15 @@ def test_screenshot_of_a_chapter(page, site_url):
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 10_000
+
+
+def test_the_pdf_is_offered_when_built():
+    """After `make pdf`, `make book` serves the PDF and the front page links to it."""
+    pdf = ROOT_BUILD / "latex" / "dreaming-and-sampling.pdf"
+    if not pdf.exists() or SITE != ROOT_BUILD / "html":
+        pytest.skip("no PDF built (`make pdf`)")
+    served = SITE / "dreaming-and-sampling.pdf"
+    assert served.exists(), "make book did not copy the PDF into the site"
+    assert served.read_bytes() == pdf.read_bytes()
+    intro = next(SITE.rglob("intro.html")).read_text()
+    assert 'href="../dreaming-and-sampling.pdf"' in intro  # intro.html is in book/, the PDF at the root
