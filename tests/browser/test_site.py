@@ -159,3 +159,25 @@ def test_the_pdf_is_offered_when_built():
     assert served.read_bytes() == pdf.read_bytes()
     intro = next(SITE.rglob("intro.html")).read_text()
     assert 'href="../dreaming-and-sampling.pdf"' in intro  # intro.html is in book/, the PDF at the root
+
+
+DARK_CHAPTER = next((p for p in PAGES if p.startswith("book/03-")), None)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(DARK_CHAPTER is None, reason="no built chapter 3")
+def test_dark_mode_keeps_figures_legible(page, site_url):
+    """The colour switch works: in dark mode the page is dark, every figure sits on white, no console error."""
+    page.goto(site_url + DARK_CHAPTER, wait_until="load")
+    page.evaluate("() => { localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark'); }")
+    page.reload(wait_until="load")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    body = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    rgb = [int(v) for v in re.findall(r"\d+", body)[:3]]
+    assert sum(rgb) < 3 * 80, f"dark mode page background is {body}"
+    grounds = page.evaluate("""() => [...document.querySelectorAll('.cell_output img, figure img, .dbx-picture')]
+        .map(img => getComputedStyle(img).backgroundColor)""")
+    assert grounds, "no figure on the page"
+    assert set(grounds) == {"rgb(255, 255, 255)"}, f"figures without a white ground: {set(grounds)}"
+    assert not page.errors, f"console errors in dark mode: {page.errors}"
