@@ -5,6 +5,7 @@
 #   make execute  re-execute notebooks in place (refresh stored outputs)
 #   make lab    open the notebooks in JupyterLab
 #   make bench  run the performance benchmarks
+#   make pdf    build the book as a PDF (xelatex) into _build/latex/dreaming-and-sampling.pdf
 # Everything is installed into .venv with the exact pins of constraints.txt.
 
 PYTHON ?= python3
@@ -12,7 +13,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test test-unit test-notebooks test-browser test-assignments execute lab bench clean
+TEX_PACKAGES := texlive-latex-extra texlive-xetex texlive-fonts-recommended latexmk tex-gyre \
+	fonts-dejavu-core poppler-utils
+
+.PHONY: setup book pdf tex test-pdf test-unit test-notebooks test-browser test-assignments execute lab bench clean
 .PHONY: test-numeric test-numeric-portable test-numeric-threads
 
 setup: $(STAMP)
@@ -30,7 +34,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 book: setup
 	$(PY) tools/build_book.py $(if $(REPO),--repo "$(REPO)" --branch "$(or $(BRANCH),main)") $(if $(HUB),--hub "$(HUB)")
 
-test: test-unit test-notebooks test-numeric test-browser test-assignments
+test: test-unit test-notebooks test-numeric test-pdf test-browser test-assignments
 # test-numeric re-runs nbval (strict) and tests/results under a portable BLAS core with numpy's
 # SIMD dispatch off, and under two BLAS threads, against the same stored outputs (book/numerics.md).
 
@@ -47,6 +51,18 @@ test-browser: book
 
 test-assignments: book
 	$(PY) -m pytest -q tests/assignments
+
+# TeX from Debian's packages (no texlive-fonts-extra), installed when missing and run as root.
+tex:
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null \
+	  || { test "$$(id -u)" = 0 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); } \
+	  || { echo "install TeX first: sudo apt-get install $(TEX_PACKAGES)"; exit 2; }
+
+pdf: setup tex
+	$(PY) tools/build_pdf.py
+
+test-pdf: pdf
+	$(PY) -m pytest -q tests/pdf
 
 execute: setup
 	$(PY) tools/execute_notebooks.py

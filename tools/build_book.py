@@ -25,16 +25,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _deploy_config(args, build_dir: Path) -> Path:
-    """A copy of _config.yml with the repository and launch buttons turned on."""
+PDF = "dreaming-and-sampling.pdf"
+PDF_SENTENCE = (f'The whole book is also a <a class="reference download" href="../{PDF}" download>PDF</a> '
+                "for reading offline or printing (its explorers show one picture each).")
+
+
+def _deploy_config(args, build_dir: Path, pdf: bool) -> Path:
+    """A copy of _config.yml with the repository and launch buttons turned on (with --repo)
+    and the PDF's download link (when `make pdf` has built it)."""
     import yaml
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["repository"].update(url=args.repo, branch=args.branch)
-    config["launch_buttons"].update(binderhub_url="https://mybinder.org",
-                                    colab_url="https://colab.research.google.com",
-                                    jupyterhub_url=args.hub)
-    config["html"]["use_repository_button"] = True
+    if args.repo:
+        config["repository"].update(url=args.repo, branch=args.branch)
+        config["launch_buttons"].update(binderhub_url="https://mybinder.org",
+                                        colab_url="https://colab.research.google.com",
+                                        jupyterhub_url=args.hub)
+        config["html"]["use_repository_button"] = True
+    if pdf:
+        config["parse"]["myst_substitutions"]["pdf_download"] = PDF_SENTENCE
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / "_config.deploy.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
@@ -62,12 +71,18 @@ def main(argv=None) -> int:
                "--path-output", str(args.output.resolve())]
     if args.toc:
         command += ["--toc", str(args.toc.resolve())]
-    if args.repo:
-        command += ["--config", str(_deploy_config(args, html.parent))]
+    # The PDF of `make pdf` (tools/build_pdf.py), offered for download when it is built.
+    pdf = args.output.resolve() / "_build" / "latex" / PDF
+    if args.repo or pdf.exists():
+        command += ["--config", str(_deploy_config(args, html.parent, pdf.exists()))]
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode != 0:
         print("error: the book did not build cleanly (warnings are errors); see above.")
         return result.returncode
+    if pdf.exists():
+        shutil.copy2(pdf, html / PDF)
+    else:
+        print(f"note: no PDF to offer for download ({pdf} not found; `make pdf` builds it)")
     index = html / "index.html"
     print(f"\nThe book is built. Open it in a browser:\n  file://{index}\n"
           f"or serve it:  {sys.executable} -m http.server -d {html} 8000"

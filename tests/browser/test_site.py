@@ -12,7 +12,9 @@ import re
 
 import pytest
 
-from _site import SITE, site_pages
+from _site import ROOT, SITE, site_pages
+
+ROOT_BUILD = ROOT / "_build"
 
 PAGES = site_pages()
 LOCAL_HOSTS = {"127.0.0.1"}
@@ -145,3 +147,37 @@ def test_screenshot_of_a_chapter(page, site_url):
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 10_000
+
+
+def test_the_pdf_is_offered_when_built():
+    """After `make pdf`, `make book` serves the PDF and the front page links to it."""
+    pdf = ROOT_BUILD / "latex" / "dreaming-and-sampling.pdf"
+    if not pdf.exists() or SITE != ROOT_BUILD / "html":
+        pytest.skip("no PDF built (`make pdf`)")
+    served = SITE / "dreaming-and-sampling.pdf"
+    assert served.exists(), "make book did not copy the PDF into the site"
+    assert served.read_bytes() == pdf.read_bytes()
+    intro = next(SITE.rglob("intro.html")).read_text()
+    assert 'href="../dreaming-and-sampling.pdf"' in intro  # intro.html is in book/, the PDF at the root
+
+
+DARK_CHAPTER = next((p for p in PAGES if p.startswith("book/03-")), None)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(DARK_CHAPTER is None, reason="no built chapter 3")
+def test_dark_mode_keeps_figures_legible(page, site_url):
+    """The colour switch works: in dark mode the page is dark, every figure sits on white, no console error."""
+    page.goto(site_url + DARK_CHAPTER, wait_until="load")
+    page.evaluate("() => { localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark'); }")
+    page.reload(wait_until="load")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    body = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    rgb = [int(v) for v in re.findall(r"\d+", body)[:3]]
+    assert sum(rgb) < 3 * 80, f"dark mode page background is {body}"
+    grounds = page.evaluate("""() => [...document.querySelectorAll('.cell_output img, figure img, .dbx-picture')]
+        .map(img => getComputedStyle(img).backgroundColor)""")
+    assert grounds, "no figure on the page"
+    assert set(grounds) == {"rgb(255, 255, 255)"}, f"figures without a white ground: {set(grounds)}"
+    assert not page.errors, f"console errors in dark mode: {page.errors}"
