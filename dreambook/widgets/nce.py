@@ -42,7 +42,7 @@ class NoiseRatioExplorer(Explorer):
                 raise ValueError(f"nce_errors[{name!r}] must have shape {(len(self.nus), self.ml.size)}")
         self.ratio = {k: np.median(v, axis=1) / np.median(self.ml) for k, v in self.nce.items()}
 
-        fig = new_figure(7.6, 3.2)
+        fig = new_figure(7.0, 3.0)
         self.ax_s, self.ax_r = fig.subplots(1, 2)
         top = 1.1 * max(float(max(v.max() for v in self.nce.values())), float(self.ml.max()))
         self.ax_s.plot([0, top], [0, top], "--", color="gray", lw=1, label="NCE = ML")
@@ -50,7 +50,7 @@ class NoiseRatioExplorer(Explorer):
         self.ax_s.set_ylim(0, top)
         self.ax_s.set_xlabel("ML squared parameter error")
         self.ax_s.set_ylabel("NCE squared parameter error")
-        self.dots = self.ax_s.scatter(self.ml, self.ml, color="#4c72b0", s=22, label="one data set")
+        (self.dots,) = self.ax_s.plot(self.ml, self.ml, "o", color="#4c72b0", ms=5, label="one data set")
         self.ax_s.legend(frameon=False, fontsize=8, loc="upper left")
         self.ax_r.axhline(1.0, color="gray", ls="--", lw=1)
         self.ax_r.set_xscale("log", base=2)
@@ -70,7 +70,7 @@ class NoiseRatioExplorer(Explorer):
         noise = next(iter(self.nce)) if noise is None else noise
         k = self.nus.index(float(self.nus[0] if nu is None else nu))
         err = self.nce[noise][k]
-        self.dots.set_offsets(np.column_stack([self.ml, err]))
+        self.dots.set_data(self.ml, err)
         self.curve.set_ydata(self.ratio[noise])
         self.mark.set_data([self.nus[k]], [self.ratio[noise][k]])
         return (f"Left: NCE against ML squared parameter error for {err.size} data sets, noise "

@@ -19,7 +19,8 @@ def explorer():
 
 def test_explorer_draws_the_chosen_errors(explorer):
     explorer.update(noise="b", nu=8)
-    np.testing.assert_allclose(explorer.dots.get_offsets(), np.column_stack([[1, 2, 3], [2, 4, 6]]))
+    np.testing.assert_allclose(explorer.dots.get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(explorer.dots.get_ydata(), [2, 4, 6])
     np.testing.assert_allclose(explorer.curve.get_ydata(), [8, 4, 2, 1])
     assert explorer.mark.get_ydata()[0] == pytest.approx(2.0)
     assert 'alt="' in explorer.image.value and "nu = 8" in explorer.image.value
