@@ -14,6 +14,7 @@ from .base import Explorer, time_callback
 from .cd import CDExplorer
 from .encoder import EncoderExplorer
 from .hopfield import DreamExplorer
+from .nce import NoiseRatioExplorer
 from .notation import TemperatureExplorer
 from .pcd import AISExplorer, DreamGalleryExplorer
 from .phases import PhasesExplorer
@@ -24,7 +25,8 @@ from .zero_temperature import PathTemperatureExplorer
 
 __all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "SamplingExplorer",
            "ReplayExplorer", "DreamExplorer", "WakeSleepExplorer", "CDExplorer",
-           "EncoderExplorer", "AISExplorer", "DreamGalleryExplorer", "PathTemperatureExplorer"]
+           "EncoderExplorer", "AISExplorer", "DreamGalleryExplorer", "PathTemperatureExplorer",
+           "NoiseRatioExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd", "zero_temperature"]
+EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd", "zero_temperature", "nce"]
