@@ -28,6 +28,7 @@ __all__ = [
     "metropolis_transition_matrix",
     "block_gibbs_matrices",
     "cd_chain_distributions",
+    "expected_reconstruction_error",
 ]
 
 
@@ -273,3 +274,50 @@ def cd_chain_distributions(rbm, data, k, max_units=MICROSCOPE_MAX_UNITS) -> np.n
     for t in range(k):
         out[t + 1] = (out[t] @ Q) @ R
     return out
+
+
+def expected_reconstruction_error(rbm, data, max_units=MICROSCOPE_MAX_UNITS) -> float:
+    r"""Exact expected one-step reconstruction error of a small RBM, in flipped units per example.
+
+    A reconstruction of a data vector :math:`v` is one block Gibbs step
+    :math:`v \to h \sim p(h \mid v) \to v' \sim p(v' \mid h)`. Its error is
+    the number of units that differ, :math:`\lVert v - v' \rVert^2` for
+    binary vectors, and this returns its exact expectation averaged over the
+    rows of ``data``:
+
+    .. math::
+
+        \frac{1}{N}\sum_{n=1}^{N} \sum_{v'} (QR)[v_n, v']\,\lVert v_n - v' \rVert^2,
+
+    with :math:`Q, R` from :func:`block_gibbs_matrices`. It is the quantity
+    training scripts often monitor; it is *not* the likelihood, and it can fall
+    while the likelihood falls.
+
+    Parameters
+    ----------
+    rbm : RBM
+    data : array_like of 0/1, shape (n_examples, n_visible)
+    max_units : int, default 12
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    With :math:`W = 0` every reconstructed unit is on with probability
+    :math:`\sigma(b_i/T)`, whatever the data:
+
+    >>> rbm = RBM(np.zeros((2, 1)), [0.0, 0.0], [0.0])
+    >>> expected_reconstruction_error(rbm, [[1, 0]])    # each unit wrong with probability 1/2
+    1.0
+    """
+    check_model(rbm, RBM, "rbm")
+    _check_small(rbm, max_units, "expected_reconstruction_error")
+    data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
+    Q, R = block_gibbs_matrices(rbm, max_units=max_units)
+    V = all_states(rbm.n_visible)
+    index = data.astype(np.int64) @ (1 << np.arange(rbm.n_visible - 1, -1, -1))
+    reconstruction = Q[index] @ R                                   # rows: p(v' | v_n)
+    hamming = data @ (1.0 - V).T + (1.0 - data) @ V.T               # ||v_n - v'||^2
+    return float(np.mean(np.sum(reconstruction * hamming, axis=1)))

@@ -163,3 +163,25 @@ def test_explorer_grid_regenerates():
     total = 14 * stored["log_likelihood"][i]
     assert total[1].max() - total[1, -1] >= 3.0
     assert total[0, -1] == pytest.approx(total[0].max())
+
+
+def test_reconstruction_error_falls_while_the_likelihood_falls():
+    """Seed 0, CD-1: from its likelihood peak to update 30 000 the exact expected
+    reconstruction error falls (0.094 -> 0.016 flipped units per image, as the
+    chapter prints) while the exact log-likelihood falls (-42.43 -> -49.35 nats)."""
+    from dreambook.markov import expected_reconstruction_error
+    from dreambook.training import train_small_rbm
+
+    data = bars_and_stripes(3)
+    stored = np.load(ROOT / "book" / "data" / "ch04_reproduction.npz")
+    peak_at = int(stored["updates"][np.argmax(stored["cd1_log_likelihood"][0])])
+    result = {}
+    for n in (peak_at, 30_000):
+        model = RBM.random(9, 9, rng=0, scale=0.01)
+        train_small_rbm(model, data, method="cd", k=1, lr=0.1, n_updates=n, rng=0, record_every=n)
+        result[n] = (14 * exact.log_likelihood(model, data), expected_reconstruction_error(model, data))
+    (ll_peak, rec_peak), (ll_end, rec_end) = result[peak_at], result[30_000]
+    assert peak_at == 6900
+    assert ll_peak == pytest.approx(-42.43, abs=0.005) and ll_end == pytest.approx(-49.35, abs=0.005)
+    assert rec_peak == pytest.approx(0.094, abs=0.0005) and rec_end == pytest.approx(0.016, abs=0.0005)
+    assert ll_end < ll_peak - 6 and rec_end < rec_peak / 5
