@@ -962,3 +962,23 @@ def test_assignment_page_points_match(graded, name):
     index = (ROOT / "book" / "assignments" / "index.md").read_text(encoding="utf-8")
     assert re.search(rf"^\| {{doc}}`{name}` \|.*\| {total:g} \|$", index, re.M)
     assert f"</assignments/{name}/dist/student/{name}.ipynb>`" in page
+
+
+# ---------------------------------------------------------------------------
+# pcd-and-ais: how often its statistical tests fail a correct submission (instructor guide)
+# ---------------------------------------------------------------------------
+def test_pcd_and_ais_statistical_tests_rarely_fail_a_correct_submission():
+    """Question 2's public test (mean of 4000 one-sample Z-hats within 4 estimated standard errors),
+    simulated for 4000 correct notebooks that draw other random numbers: about 1e-4 fail, so more
+    than 4 failures here (expected 0.4) would contradict the instructor guide."""
+    import numpy as np
+    from dreambook import exact
+    from dreambook.models import RBM
+    rbm = RBM.random(6, 3, rng=5, scale=1.0)
+    w = 2.0 ** 6 * np.exp(rbm.unnormalized_log_prob(exact.all_states(6)))
+    rng = np.random.default_rng(2026)
+    failures = 0
+    for _ in range(8):
+        x = w[rng.integers(0, 64, size=(500, 4000))]
+        failures += int(np.sum(np.abs(x.mean(axis=1) - w.mean()) >= 4 * x.std(axis=1) / np.sqrt(4000)))
+    assert failures <= 4
