@@ -44,6 +44,10 @@ def test_there_are_four_assignments():
     assert {"two-phases", "gibbs-sampler", "boltzmann-encoder", "cd-bars-and-stripes"} <= set(NAMES)
 
 
+def test_parts_two_and_three_assignments():
+    assert {"pcd-and-ais", "hopfield-unlearning"} <= set(NAMES)
+
+
 # ---------------------------------------------------------------------------
 # Building submissions from the generated notebooks
 # ---------------------------------------------------------------------------
@@ -394,6 +398,11 @@ def _sandbox_processes() -> list:
 # reference implementation of question 1, not the student's.
 SLIPS = {"two-phases": ("-model.energy(states) / model.T", "-model.energy(states)"),
          "gibbs-sampler": ("np.exp(-u / model.T)", "np.exp(-u)")}
+# pcd-and-ais, hopfield-unlearning: the temperature dropped in log p*(v); the 1/N dropped in the Hebb rule
+# (a Hopfield network has no temperature, so its slip is seen by another public test of question 1).
+SLIPS.update({"pcd-and-ais": ("(v @ rbm.W + rbm.c) / rbm.T", "(v @ rbm.W + rbm.c)"),
+              "hopfield-unlearning": ("W = xi.T @ xi / xi.shape[1]", "W = xi.T @ xi")})
+SLIP_PUBLIC_TEST = {"hopfield-unlearning": "test_q1_two_patterns"}  # default: test_q1_other_temperature
 
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
@@ -517,7 +526,8 @@ def test_one_slip_costs_one_question(graded, name):
     assert 0 < row["scores"]["q1"] < ag.possible["q1"], row["notes"]
     assert {q: row["scores"][q] for q in ag.questions if q != "q1"} == \
         {q: ag.possible[q] for q in ag.questions if q != "q1"}, row["notes"]
-    assert any("test_q1_other_temperature" in note for note in row["notes"]), \
+    public = SLIP_PUBLIC_TEST.get(name, "test_q1_other_temperature")
+    assert any(public in note for note in row["notes"]), \
         "the slip is visible to the student: a public test fails"
 
 
@@ -526,7 +536,7 @@ def test_public_tests_check_values_at_another_temperature(generated, name):
     """At least one public test per assignment makes a model with T != 1 (or the notebook's own T)."""
     student = _read(assignments.student_notebook(name, generated[name]))
     public = "\n".join(student["metadata"]["otter"]["tests"].values())
-    if name in SLIPS:
+    if name in SLIPS and name not in SLIP_PUBLIC_TEST:
         assert re.search(r"T=(?!1\.0\b|1\b)\d", public) or "T = " in public
 
 
@@ -952,3 +962,23 @@ def test_assignment_page_points_match(graded, name):
     index = (ROOT / "book" / "assignments" / "index.md").read_text(encoding="utf-8")
     assert re.search(rf"^\| {{doc}}`{name}` \|.*\| {total:g} \|$", index, re.M)
     assert f"</assignments/{name}/dist/student/{name}.ipynb>`" in page
+
+
+# ---------------------------------------------------------------------------
+# pcd-and-ais: how often its statistical tests fail a correct submission (instructor guide)
+# ---------------------------------------------------------------------------
+def test_pcd_and_ais_statistical_tests_rarely_fail_a_correct_submission():
+    """Question 2's public test (mean of 4000 one-sample Z-hats within 4 estimated standard errors),
+    simulated for 4000 correct notebooks that draw other random numbers: about 1e-4 fail, so more
+    than 4 failures here (expected 0.4) would contradict the instructor guide."""
+    import numpy as np
+    from dreambook import exact
+    from dreambook.models import RBM
+    rbm = RBM.random(6, 3, rng=5, scale=1.0)
+    w = 2.0 ** 6 * np.exp(rbm.unnormalized_log_prob(exact.all_states(6)))
+    rng = np.random.default_rng(2026)
+    failures = 0
+    for _ in range(8):
+        x = w[rng.integers(0, 64, size=(500, 4000))]
+        failures += int(np.sum(np.abs(x.mean(axis=1) - w.mean()) >= 4 * x.std(axis=1) / np.sqrt(4000)))
+    assert failures <= 4
