@@ -394,6 +394,14 @@ def _sandbox_processes() -> list:
 # reference implementation of question 1, not the student's.
 SLIPS = {"two-phases": ("-model.energy(states) / model.T", "-model.energy(states)"),
          "gibbs-sampler": ("np.exp(-u / model.T)", "np.exp(-u)")}
+# The public test of question 1 that must catch the slip (default: test_q1_other_temperature).
+SLIP_CAUGHT_BY: dict = {}
+
+# wake-sleep-kl: a Helmholtz machine has no temperature; the slip drops the stabilization of the
+# log-sum-exp, caught by a public test with large weights (the regime of a low temperature).
+SLIPS["wake-sleep-kl"] = ("return float(np.log(np.exp(log_joint - top).sum()) + top)",
+                          "return float(np.log(np.exp(log_joint).sum()))")
+SLIP_CAUGHT_BY["wake-sleep-kl"] = "test_q1_large_weights"
 
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
@@ -517,7 +525,8 @@ def test_one_slip_costs_one_question(graded, name):
     assert 0 < row["scores"]["q1"] < ag.possible["q1"], row["notes"]
     assert {q: row["scores"][q] for q in ag.questions if q != "q1"} == \
         {q: ag.possible[q] for q in ag.questions if q != "q1"}, row["notes"]
-    assert any("test_q1_other_temperature" in note for note in row["notes"]), \
+    caught = SLIP_CAUGHT_BY.get(name, "test_q1_other_temperature")
+    assert any(caught in note for note in row["notes"]), \
         "the slip is visible to the student: a public test fails"
 
 
@@ -526,7 +535,9 @@ def test_public_tests_check_values_at_another_temperature(generated, name):
     """At least one public test per assignment makes a model with T != 1 (or the notebook's own T)."""
     student = _read(assignments.student_notebook(name, generated[name]))
     public = "\n".join(student["metadata"]["otter"]["tests"].values())
-    if name in SLIPS:
+    if name in SLIP_CAUGHT_BY:  # no temperature: the public test that plays its part
+        assert f"def {SLIP_CAUGHT_BY[name]}(" in public
+    elif name in SLIPS:
         assert re.search(r"T=(?!1\.0\b|1\b)\d", public) or "T = " in public
 
 
