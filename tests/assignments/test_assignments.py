@@ -403,6 +403,12 @@ SLIPS["wake-sleep-kl"] = ("return float(np.log(np.exp(log_joint - top).sum()) + 
                           "return float(np.log(np.exp(log_joint).sum()))")
 SLIP_CAUGHT_BY["wake-sleep-kl"] = "test_q1_large_weights"
 
+# replay-order: no temperature either; the learning rate dropped from the TD(0) update, caught by a
+# public test at alpha = 0.5.
+SLIPS["replay-order"] = ("        V[s] += alpha * (rewards[s] + gamma * V[s_next] - V[s])",
+                         "        V[s] += (rewards[s] + gamma * V[s_next] - V[s])")
+SLIP_CAUGHT_BY["replay-order"] = "test_q1_other_learning_rate"
+
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
     nb = copy.deepcopy(nb)
