@@ -409,6 +409,11 @@ SLIPS["replay-order"] = ("        V[s] += alpha * (rewards[s] + gamma * V[s_next
                          "        V[s] += (rewards[s] + gamma * V[s_next] - V[s])")
 SLIP_CAUGHT_BY["replay-order"] = "test_q1_other_learning_rate"
 
+# inverse-optimization: the initial velocity dropped from the effort term, caught by a public test
+# with a task that starts in motion (its public tests at T = 0.5 and T = 2 are in question 4).
+SLIPS["inverse-optimization"] = ("    before = x[0] - task.velocity", "    before = x[0]")
+SLIP_CAUGHT_BY["inverse-optimization"] = "test_q1_initial_velocity"
+
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
     nb = copy.deepcopy(nb)
