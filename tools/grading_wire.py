@@ -239,9 +239,12 @@ def sync(original, new):
     if (type(original) is type(new) and type(original).__module__.split(".")[0] == "dreambook"
             and hasattr(original, "__dict__")):
         for key, value in vars(new).items():
-            if key in vars(original):
-                setattr(original, key, sync(getattr(original, key), value))
-            else:
-                setattr(original, key, value)
+            try:
+                if key in vars(original):
+                    setattr(original, key, sync(getattr(original, key), value))
+                else:
+                    setattr(original, key, value)
+            except AttributeError:  # a frozen dataclass (dataclasses.FrozenInstanceError): its
+                pass                # arrays were synced in place; its fields cannot change
         return original
     return original

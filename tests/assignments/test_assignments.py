@@ -402,7 +402,25 @@ SLIPS = {"two-phases": ("-model.energy(states) / model.T", "-model.energy(states
 # (a Hopfield network has no temperature, so its slip is seen by another public test of question 1).
 SLIPS.update({"pcd-and-ais": ("(v @ rbm.W + rbm.c) / rbm.T", "(v @ rbm.W + rbm.c)"),
               "hopfield-unlearning": ("W = xi.T @ xi / xi.shape[1]", "W = xi.T @ xi")})
-SLIP_PUBLIC_TEST = {"hopfield-unlearning": "test_q1_two_patterns"}  # default: test_q1_other_temperature
+# The public test of question 1 that must catch the slip (default: test_q1_other_temperature).
+SLIP_CAUGHT_BY: dict = {"hopfield-unlearning": "test_q1_two_patterns"}
+
+# wake-sleep-kl: a Helmholtz machine has no temperature; the slip drops the stabilization of the
+# log-sum-exp, caught by a public test with large weights (the regime of a low temperature).
+SLIPS["wake-sleep-kl"] = ("return float(np.log(np.exp(log_joint - top).sum()) + top)",
+                          "return float(np.log(np.exp(log_joint).sum()))")
+SLIP_CAUGHT_BY["wake-sleep-kl"] = "test_q1_large_weights"
+
+# replay-order: no temperature either; the learning rate dropped from the TD(0) update, caught by a
+# public test at alpha = 0.5.
+SLIPS["replay-order"] = ("        V[s] += alpha * (rewards[s] + gamma * V[s_next] - V[s])",
+                         "        V[s] += (rewards[s] + gamma * V[s_next] - V[s])")
+SLIP_CAUGHT_BY["replay-order"] = "test_q1_other_learning_rate"
+
+# inverse-optimization: the initial velocity dropped from the effort term, caught by a public test
+# with a task that starts in motion (its public tests at T = 0.5 and T = 2 are in question 4).
+SLIPS["inverse-optimization"] = ("    before = x[0] - task.velocity", "    before = x[0]")
+SLIP_CAUGHT_BY["inverse-optimization"] = "test_q1_initial_velocity"
 
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
@@ -526,8 +544,8 @@ def test_one_slip_costs_one_question(graded, name):
     assert 0 < row["scores"]["q1"] < ag.possible["q1"], row["notes"]
     assert {q: row["scores"][q] for q in ag.questions if q != "q1"} == \
         {q: ag.possible[q] for q in ag.questions if q != "q1"}, row["notes"]
-    public = SLIP_PUBLIC_TEST.get(name, "test_q1_other_temperature")
-    assert any(public in note for note in row["notes"]), \
+    caught = SLIP_CAUGHT_BY.get(name, "test_q1_other_temperature")
+    assert any(caught in note for note in row["notes"]), \
         "the slip is visible to the student: a public test fails"
 
 
@@ -536,7 +554,9 @@ def test_public_tests_check_values_at_another_temperature(generated, name):
     """At least one public test per assignment makes a model with T != 1 (or the notebook's own T)."""
     student = _read(assignments.student_notebook(name, generated[name]))
     public = "\n".join(student["metadata"]["otter"]["tests"].values())
-    if name in SLIPS and name not in SLIP_PUBLIC_TEST:
+    if name in SLIP_CAUGHT_BY:  # no temperature: the public test that plays its part
+        assert f"def {SLIP_CAUGHT_BY[name]}(" in public
+    elif name in SLIPS:
         assert re.search(r"T=(?!1\.0\b|1\b)\d", public) or "T = " in public
 
 
