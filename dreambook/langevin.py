@@ -144,7 +144,7 @@ class RBFEnergy:
 
     @classmethod
     def on_grid(cls, n_per_side: int, half_side: float, width=None, n_grid: int = 120) -> "RBFEnergy":
-        """``n_per_side``² bumps evenly spaced on the square, width = spacing by default, θ = 0."""
+        """``n_per_side`` squared bumps evenly spaced on the square, width = spacing by default, θ = 0."""
         n = check_positive_int(n_per_side, "n_per_side")
         L = check_positive_float(half_side, "half_side")
         ticks = np.linspace(-L, L, n)
