@@ -40,7 +40,7 @@ FONTS = r"""
 # the 1.4 GB texlive-fonts-extra. The book writes no \mathbbm; this stand-in keeps the class
 # loadable with the small TeX packages, and maps \mathbbm to amssymb's \mathbb.
 BBM_STANDIN = r"""\NeedsTeXFormat{LaTeX2e}
-\\ProvidesPackage{bbm}[2026/01/01 stand-in for the blackboard-bold package]
+\ProvidesPackage{bbm}[2026/01/01 stand-in for the blackboard-bold package]
 \RequirePackage{amssymb}
 \providecommand{\mathbbm}[1]{\mathbb{#1}}
 \endinput
@@ -54,6 +54,7 @@ def _pdf_config(build_dir: Path) -> Path:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["latex_engine"] = "xelatex"
+    sphinx["latex_use_xindy"] = False  # makeindex ships with TeX; xindy is another package
     sphinx["html_static_path"] = []  # the website's JavaScript has no place in a PDF
     sphinx["latex_elements"] = {
         "fontpkg": FONTS,
