@@ -13,8 +13,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-TEX_PACKAGES := texlive-latex-extra texlive-xetex texlive-fonts-recommended latexmk tex-gyre \
-	fonts-dejavu-core poppler-utils
+TEX_PACKAGES := texlive-latex-extra texlive-xetex texlive-fonts-recommended latexmk fonts-dejavu-core poppler-utils
 
 .PHONY: setup book pdf tex test-pdf test-unit test-notebooks test-browser test-assignments execute lab bench clean
 .PHONY: test-numeric test-numeric-portable test-numeric-threads

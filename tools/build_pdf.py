@@ -4,10 +4,10 @@
     python tools/build_pdf.py --output /tmp/pdf  # a private build
 
 Needs a TeX installation with xelatex and latexmk; on Debian/Ubuntu
-``apt-get install texlive-latex-extra texlive-xetex latexmk tex-gyre fonts-dejavu-core``
-(`make pdf` installs them when it runs as root). The fonts are TeX Gyre Pagella (text),
-TeX Gyre Heros (sans) and DejaVu Sans Mono (code: it has the superscripts, Greek and arrows
-the code cells print, e.g. ``ᵀ``). Stored outputs are used as they are: an explorer prints
+``apt-get install texlive-latex-extra texlive-xetex latexmk fonts-dejavu-core poppler-utils``
+(`make pdf` installs them when it runs as root). The fonts are DejaVu Serif, Sans and Sans Mono
+(fonts-dejavu-core): they have the superscripts, Greek letters and arrows the text and the
+code cells print, e.g. ``ᵀ``. Stored outputs are used as they are: an explorer prints
 its current picture (its ``image/png``). Warnings of the Sphinx build are errors; the TeX
 log is checked for undefined references and missing glyphs.
 
@@ -30,9 +30,20 @@ NAME = "dreaming-and-sampling"
 # Preamble additions: fonts with every glyph the book prints; wide code is wrapped.
 FONTS = r"""
 \usepackage{fontspec}
-\setmainfont{TeX Gyre Pagella}
-\setsansfont{TeX Gyre Heros}
+\setmainfont{DejaVu Serif}[Scale=0.92]
+\setsansfont{DejaVu Sans}[Scale=0.92]
 \setmonofont{DejaVu Sans Mono}[Scale=0.85]
+"""
+
+
+# Jupyter Book's LaTeX class loads bbm.sty (blackboard-bold digits), which Debian ships only in
+# the 1.4 GB texlive-fonts-extra. The book writes no \mathbbm; this stand-in keeps the class
+# loadable with the small TeX packages, and maps \mathbbm to amssymb's \mathbb.
+BBM_STANDIN = r"""\NeedsTeXFormat{LaTeX2e}
+\ProvidesPackage{bbm}[2026/01/01 stand-in for the blackboard-bold package]
+\RequirePackage{amssymb}
+\providecommand{\mathbbm}[1]{\mathbb{#1}}
+\endinput
 """
 
 
@@ -43,6 +54,8 @@ def _pdf_config(build_dir: Path) -> Path:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["latex_engine"] = "xelatex"
+    sphinx["latex_use_xindy"] = False  # makeindex ships with TeX; xindy is another package
+    sphinx["html_static_path"] = []  # the website's JavaScript has no place in a PDF
     sphinx["latex_elements"] = {
         "fontpkg": FONTS,
         "papersize": "a4paper",
@@ -77,6 +90,8 @@ def main(argv=None) -> int:
         if shutil.which(tool) is None:
             print(f"error: {tool} not found; install TeX (see tools/build_pdf.py's docstring)")
             return 2
+    # The student notebooks the assignment pages link for download (tools/assignments.py).
+    subprocess.run([sys.executable, str(ROOT / "tools" / "assignments.py")], check=True)
     build = args.output.resolve() / "_build"
     latex = build / "latex"
     shutil.rmtree(latex, ignore_errors=True)
@@ -89,6 +104,8 @@ def main(argv=None) -> int:
         print("error: the LaTeX sources did not build cleanly (warnings are errors); see above.")
         return result.returncode
     tex = latex / f"{NAME}.tex"
+    if subprocess.run(["kpsewhich", "bbm.sty"], capture_output=True).returncode != 0:
+        (latex / "bbm.sty").write_text(BBM_STANDIN)
     result = subprocess.run(["latexmk", "-xelatex", "-interaction=nonstopmode", "-halt-on-error",
                              "-silent", tex.name], cwd=latex)
     log = (latex / f"{NAME}.log").read_text(errors="replace")
