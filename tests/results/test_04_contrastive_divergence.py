@@ -123,7 +123,7 @@ def test_full_reproduction_is_within_its_bands_and_agrees_with_the_committed_fil
     assert np.median(result["cd1_cosine"][:, half:]) < 0.5 < np.median(result["cd10_cosine"][:, half:])
     stored = np.load(script.REPRODUCTION_FILE)
     assert sorted(set(stored.files) - {"configuration"}) == sorted(result)  # + which numerics wrote it
-    if notebook_env.same_configuration(str(stored["configuration"])):
+    if "configuration" in stored.files and notebook_env.same_configuration(str(stored["configuration"])):
         for key in result:  # under the configuration that wrote the file: the file, entry by entry
             np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-10, equal_nan=True,
                                        err_msg=key)
@@ -131,13 +131,14 @@ def test_full_reproduction_is_within_its_bands_and_agrees_with_the_committed_fil
     # Elsewhere (another BLAS core, SIMD level or thread count): every exact quantity moved by at
     # most 3.1e-8 (a CD-1 cosine) under OpenBLAS's Prescott core with numpy SIMD off, so 1e-7.
     # The *sampled* cosines use one sampled CD-k update, and a sampled unit can flip: 2 of their
-    # 1505 CD-10 entries moved (by up to 0.064), so there the medians are compared.
+    # 1505 CD-10 entries moved (by up to 0.064), so there at least 99 % of the entries must agree and
+    # the medians over the second half (which moved by at most 3e-9) to 1e-6.
     for key in result:
         if key.endswith("_cosine_sampled"):
             agree = np.isclose(result[key], stored[key], rtol=1e-7, atol=1e-7, equal_nan=True)
             assert agree.mean() >= 0.99, key
             assert np.nanmedian(result[key][:, half:]) == pytest.approx(np.nanmedian(stored[key][:, half:]),
-                                                                        abs=0.01), key
+                                                                        abs=1e-6), key
         else:
             np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-7, equal_nan=True,
                                        err_msg=key)
@@ -149,7 +150,6 @@ def test_explorer_grid_regenerates():
     (4 of the 20 runs; the others differ only in the learning rate)."""
     script = _script()
     stored = np.load(script.GRID_FILE)
-    assert "configuration" in stored.files  # which numerics wrote it
     assert sorted(set(stored.files) - {"configuration"}) == ["cosine", "cosine_sampled", "ks", "log_likelihood",
                                                              "lrs", "seed", "updates"]
     np.testing.assert_array_equal(stored["lrs"], script.GRID_LRS)
