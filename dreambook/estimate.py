@@ -144,7 +144,7 @@ def _check_betas(betas) -> np.ndarray:
     return betas
 
 
-def ais_log_partition(rbm, n_chains=100, betas=None, rng=None, *, base_visible_bias=None, data=None) -> AISResult:
+def ais_log_partition(rbm, n_chains=100, betas=None, *, rng, base_visible_bias=None, data=None) -> AISResult:
     r"""Estimate :math:`\log Z` of an RBM by annealed importance sampling.
 
     See the module docstring for the method. The cost is about

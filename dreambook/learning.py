@@ -129,7 +129,7 @@ def exact_gradient(model, data, max_units=None) -> dict:
     return exact.log_likelihood_gradient(model, data, max_units=max_units)
 
 
-def cd_gradient(rbm, v, k=1, rng=None, *, statistics="hidden_probs") -> dict:
+def cd_gradient(rbm, v, k, rng, *, statistics="hidden_probs") -> dict:
     r"""Contrastive divergence CD-k estimate of the log-likelihood gradient (Hinton 2002).
 
     Starting from the data :math:`v^{(0)} = v`, run *k* steps of block Gibbs
@@ -149,7 +149,7 @@ def cd_gradient(rbm, v, k=1, rng=None, *, statistics="hidden_probs") -> dict:
     rbm : RBM
     v : array_like of 0/1, shape (m, n_visible)
         A minibatch of data.
-    k : int, default 1
+    k : int
         Number of Gibbs steps, >= 1.
     rng : numpy.random.Generator or int
         Source of randomness (required).
@@ -209,7 +209,7 @@ def _persistent_negative_phase(chain_rbm: RBM, chains, k: int, rng):
     return v_k, p_hk, h
 
 
-def pcd_gradient(rbm, v, chains, k=1, rng=None, *, statistics="hidden_probs"):
+def pcd_gradient(rbm, v, chains, k, rng, *, statistics="hidden_probs"):
     r"""Persistent contrastive divergence estimate (Tieleman 2008); returns ``(grad, new_chains)``.
 
     The negative phase comes from persistent Markov chains ("fantasy
@@ -231,7 +231,7 @@ def pcd_gradient(rbm, v, chains, k=1, rng=None, *, statistics="hidden_probs"):
         A minibatch of data.
     chains : array_like of 0/1, shape (n_chains, n_hidden)
         Hidden states of the persistent chains (e.g. zeros to start).
-    k : int, default 1
+    k : int
         Gibbs steps per update.
     rng : numpy.random.Generator or int
     statistics : {"hidden_probs", "sampled"}
@@ -271,7 +271,7 @@ def _persistent_gradient(rbm, chain_rbm, v, chains, k, rng, statistics):
     return _phase_difference(rbm, v, p_h_pos, v_neg, p_h_neg), new_chains
 
 
-def fpcd_gradient(rbm, v, chains, fast, k=1, rng=None, *, statistics="hidden_probs"):
+def fpcd_gradient(rbm, v, chains, fast, k, rng, *, statistics="hidden_probs"):
     r"""Fast-weights PCD estimate (Tieleman & Hinton 2009); returns ``(grad, new_chains)``.
 
     The persistent chains run on the parameters :math:`\theta + \theta_{\rm fast}`,
@@ -301,7 +301,7 @@ def fpcd_gradient(rbm, v, chains, fast, k=1, rng=None, *, statistics="hidden_pro
     --------
     >>> rbm = RBM.random(4, 3, rng=0)
     >>> fast = {key: np.zeros_like(value) for key, value in rbm.params.items()}
-    >>> g, chains = fpcd_gradient(rbm, [[1, 0, 1, 0]], np.zeros((2, 3)), fast, rng=0)
+    >>> g, chains = fpcd_gradient(rbm, [[1, 0, 1, 0]], np.zeros((2, 3)), fast, k=1, rng=0)
     >>> g["c"].shape
     (3,)
     """

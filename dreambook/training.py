@@ -162,6 +162,8 @@ def _resolve_record_exact(record_exact, rbm: RBM) -> bool:
 def train_rbm(
     rbm,
     data,
+    *,
+    rng,
     method="cd",
     k=1,
     lr=0.1,
@@ -169,13 +171,11 @@ def train_rbm(
     batch_size=None,
     momentum=0.0,
     weight_decay=0.0,
-    rng=None,
     shuffle=True,
     record_exact="auto",
     test_data=None,
     callback=None,
     progress=False,
-    *,
     statistics="hidden_probs",
     n_chains=None,
     chains=None,
@@ -484,7 +484,7 @@ def _even_slices(n: int, n_packs: int, n_samples: int):
             start = end
 
 
-def fit_like_sklearn(data, n_components=256, learning_rate=0.1, batch_size=10, n_iter=10, random_state=None):
+def fit_like_sklearn(data, n_components=256, learning_rate=0.1, batch_size=10, n_iter=10, *, random_state):
     r"""Train an RBM exactly as ``sklearn.neural_network.BernoulliRBM.fit`` does.
 
     A peer oracle: with the same arguments, the returned parameters equal
@@ -648,11 +648,12 @@ class _Microscope:
 def train_small_rbm(
     rbm,
     data,
+    *,
+    rng,
     method="cd",
     k=1,
     lr=0.1,
     n_updates=1000,
-    rng=None,
     record_every=100,
     weight_decay=0.0,
     max_units=MICROSCOPE_MAX_UNITS,
