@@ -96,14 +96,14 @@ REFUSED = [
     ("return_energies", lambda: sampling.simulated_annealing(FullyVisibleBM.zeros(2), np.zeros(2), [1.0], rng=0, return_energies="y"), r"return_energies must be True or False"),
     ("return_flips", lambda: hopfield.relax(HopfieldNetwork.hebbian([[1, -1, 1]]), [1, 1, 1], rng=0, return_flips="no"), r"return_flips must be True or False"),
     ("shuffle", lambda: training.train_rbm(RBM.zeros(4, 2), X4, epochs=1, rng=0, shuffle="no"), r"shuffle must be True or False"),
-    ("keep_weights", lambda: enc.train_exact(enc.encoder_machine(2, 1), enc.clean_distribution(enc.encoder_patterns(2)), n_steps=1, keep_weights="no"), r"keep_weights must be True or False"),
+    ("keep_weights", lambda: enc.train_exact(enc.encoder_machine(2, 1), enc.clean_distribution(enc.encoder_patterns(2)), n_updates=1, keep_weights="no"), r"keep_weights must be True or False"),
     # open intervals are honoured: a bar probability of 1 has an infinite logit
     ("clean_bars_machine p_bar=1", lambda: wake_sleep.clean_bars_machine(p_bar=1.0), r"p_bar must be a finite number in \(0, 1\)"),
     ("clean_bars_machine p_vertical=0", lambda: wake_sleep.clean_bars_machine(p_vertical=0.0), r"p_vertical must be a finite number in \(0, 1\)"),
     # reproducibility: a seed of None draws fresh entropy
-    ("seeds=[None]", lambda: enc.train_exact_population([None], enc.noisy_distribution(enc.encoder_patterns()), n_steps=1), r"seeds\[0\] must be a non-negative integer"),
-    ("seeds=[-1]", lambda: enc.train_exact_population([-1], enc.noisy_distribution(enc.encoder_patterns()), n_steps=1), r"seeds\[0\] must be a non-negative integer"),
-    ("seeds=[(0, None)]", lambda: enc.train_exact_population([(0, None)], enc.noisy_distribution(enc.encoder_patterns()), n_steps=1), r"seeds\[0\] must be a non-negative integer"),
+    ("seeds=[None]", lambda: enc.train_exact_population([None], enc.noisy_distribution(enc.encoder_patterns()), n_updates=1), r"seeds\[0\] must be a non-negative integer"),
+    ("seeds=[-1]", lambda: enc.train_exact_population([-1], enc.noisy_distribution(enc.encoder_patterns()), n_updates=1), r"seeds\[0\] must be a non-negative integer"),
+    ("seeds=[(0, None)]", lambda: enc.train_exact_population([(0, None)], enc.noisy_distribution(enc.encoder_patterns()), n_updates=1), r"seeds\[0\] must be a non-negative integer"),
 ]
 
 
