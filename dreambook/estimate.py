@@ -53,8 +53,9 @@ import numpy as np
 
 from ._special import logsumexp, sigmoid, softplus
 from ._kernels import ais_log_weights_fast
-from ._validation import as_generator, check_binary, check_finite_array, check_positive_int
-from .learning import _check_rbm, init_visible_bias
+from ._validation import as_generator, check_binary, check_finite_array, check_model, check_positive_int
+from .learning import init_visible_bias
+from .models import RBM
 
 __all__ = ["AISResult", "linear_betas", "ais_log_partition", "ais_log_weights", "estimated_log_likelihood"]
 
@@ -173,7 +174,7 @@ def ais_log_partition(rbm, n_chains=100, betas=None, *, rng, base_visible_bias=N
     >>> bool(np.isclose(result.log_z, log_partition(rbm))), result.log_z_std
     (True, 0.0)
     """
-    _check_rbm(rbm)
+    check_model(rbm, RBM, "rbm")
     n_chains = check_positive_int(n_chains, "n_chains")
     betas = linear_betas(1000) if betas is None else _check_betas(betas)
     rng = as_generator(rng)
@@ -239,7 +240,7 @@ def ais_log_weights(rbm, n_chains, betas, *, rng, base_visible_bias) -> tuple:
     ...                                           base_visible_bias=np.zeros(3)).log_weights))
     True
     """
-    _check_rbm(rbm)
+    check_model(rbm, RBM, "rbm")
     n_chains = check_positive_int(n_chains, "n_chains")
     betas = _check_betas(betas)
     rng = as_generator(rng)
@@ -274,7 +275,7 @@ def estimated_log_likelihood(rbm, data, log_z) -> float:
     >>> bool(np.isclose(ll, -4 * np.log(2)))     # uniform over 2**4 visible states
     True
     """
-    _check_rbm(rbm)
+    check_model(rbm, RBM, "rbm")
     data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
     if isinstance(log_z, AISResult):
         log_z = log_z.log_z
