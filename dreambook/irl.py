@@ -331,18 +331,24 @@ def all_paths(world, max_paths=200_000) -> np.ndarray:
     return np.stack([paths // cols, paths % cols], axis=-1)
 
 
-def maxent_fit(world, paths, n_updates, lr, T=1.0, theta0=None) -> np.ndarray:
-    r"""Gradient ascent on the MaxEnt log-likelihood; returns the (n_updates + 1, K) history of :math:`\theta`."""
+def _feature_matching(world, paths, n_updates, lr, theta0, increment) -> np.ndarray:
+    """Shared loop of the two fits: ``theta += increment(theta, demo, lr)``; the history of theta."""
     n_updates = check_nonnegative_int(n_updates, "n_updates")
-    lr = check_finite_array(lr, "lr", shape=())
+    lr = float(check_finite_array(lr, "lr", shape=()))
     theta = np.zeros(world.n_features) if theta0 is None else check_finite_array(
         theta0, "theta0", shape=(world.n_features,)).copy()
     demo = path_features(world, paths).mean(axis=0)
     hist = [theta.copy()]
     for _ in range(n_updates):
-        theta = theta + float(lr) * (demo - expected_features(world, theta, T)) / T
+        theta = theta + increment(theta, demo, lr)
         hist.append(theta.copy())
     return np.array(hist)
+
+
+def maxent_fit(world, paths, n_updates, lr, T=1.0, theta0=None) -> np.ndarray:
+    r"""Gradient ascent on the MaxEnt log-likelihood; returns the (n_updates + 1, K) history of :math:`\theta`."""
+    return _feature_matching(world, paths, n_updates, lr, theta0,
+                             lambda theta, demo, lr: lr * (demo - expected_features(world, theta, T)) / T)
 
 
 def perceptron_fit(world, paths, n_updates, lr, theta0=None) -> np.ndarray:
@@ -350,13 +356,5 @@ def perceptron_fit(world, paths, n_updates, lr, theta0=None) -> np.ndarray:
 
     Returns the (n_updates + 1, K) history of :math:`\theta`.
     """
-    n_updates = check_nonnegative_int(n_updates, "n_updates")
-    lr = check_finite_array(lr, "lr", shape=())
-    theta = np.zeros(world.n_features) if theta0 is None else check_finite_array(
-        theta0, "theta0", shape=(world.n_features,)).copy()
-    demo = path_features(world, paths).mean(axis=0)
-    hist = [theta.copy()]
-    for _ in range(n_updates):
-        theta = theta + float(lr) * (demo - path_features(world, best_path(world, theta))[0])
-        hist.append(theta.copy())
-    return np.array(hist)
+    return _feature_matching(world, paths, n_updates, lr, theta0,
+                             lambda theta, demo, lr: lr * (demo - path_features(world, best_path(world, theta))[0]))
