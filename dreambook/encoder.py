@@ -78,7 +78,7 @@ from ._validation import (
     check_temperature,
 )
 from .models import BoltzmannMachine, block_mask
-from .states import all_states, state_index
+from .states import all_states, pack_pairs, pair_features, state_index, unpack_pairs
 
 __all__ = [
     "Procedure",
@@ -926,7 +926,7 @@ class _Population:
         self.T = template.T
         self.pairs = np.argwhere(np.triu(template.mask, k=1))
         X = all_states(template.n_units)
-        features = np.hstack([X[:, self.pairs[:, 0]] * X[:, self.pairs[:, 1]], X])
+        features = pair_features(X, self.pairs)
         self.n_v, self.n_h = 2**template.n_visible, 2**template.n_hidden
         # Rows reordered hidden-state-major, (h, v): every reduction over h is then
         # an elementwise operation on contiguous blocks, several times faster.
@@ -936,15 +936,12 @@ class _Population:
         self.p_data = p_data
 
     def to_theta(self, model) -> np.ndarray:
-        return np.concatenate([model.W[self.pairs[:, 0], self.pairs[:, 1]], model.b])
+        return pack_pairs(model.W, model.b, self.pairs)
 
     def to_model(self, theta) -> BoltzmannMachine:
         t = self.template
-        n, k = t.n_units, len(self.pairs)
-        W = np.zeros((n, n))
-        W[self.pairs[:, 0], self.pairs[:, 1]] = theta[:k]
-        W = W + W.T
-        return BoltzmannMachine(W, theta[k:], t.n_visible, mask=t.mask, T=t.T)
+        W, b = unpack_pairs(theta, self.pairs, t.n_units)
+        return BoltzmannMachine(W, b, t.n_visible, mask=t.mask, T=t.T)
 
     def _logits(self, theta) -> np.ndarray:
         """:math:`-E(v, h)/T` for every network and joint state, shape (networks, 2**nh, 2**nv)."""

@@ -40,7 +40,7 @@ from ._special import logsumexp
 from . import exact
 from ._validation import check_binary, check_model, check_positive_float, check_positive_int
 from .models import FullyVisibleBM
-from .states import all_states
+from .states import all_states, pack_pairs, pair_features, unpack_pairs
 
 __all__ = [
     "positive_step",
@@ -123,22 +123,18 @@ class _Coordinates:
                 f"2**n states and accept at most MAX_UNITS = {MAX_UNITS} units"
             )
         self.n, self.T = n, model.T
-        self.iu = np.triu_indices(n, k=1)
+        self.pairs = np.argwhere(np.triu(np.ones((n, n)), k=1))  # all i < j, row by row
         self.S = self.statistics(all_states(n))  # shape (2**n, n(n+1)/2)
 
     def statistics(self, x) -> np.ndarray:
         """Rows s(x) = (pairs i<j, units) for each row of x."""
-        return np.hstack([x[:, self.iu[0]] * x[:, self.iu[1]], x])
+        return pair_features(x, self.pairs)
 
     def pack(self, model) -> np.ndarray:
-        return np.hstack([model.W[self.iu], model.b])
+        return pack_pairs(model.W, model.b, self.pairs)
 
     def unpack(self, theta, model) -> None:
-        k = len(self.iu[0])
-        W = np.zeros((self.n, self.n))
-        W[self.iu] = theta[:k]
-        model.W[...] = W + W.T
-        model.b[...] = theta[k:]
+        model.W[...], model.b[...] = unpack_pairs(theta, self.pairs, self.n)
 
     def probabilities(self, theta) -> np.ndarray:
         log_w = self.S @ theta / self.T
