@@ -78,7 +78,7 @@ from ._validation import (
     check_temperature,
 )
 from .models import BoltzmannMachine, block_mask
-from .states import all_states, state_index
+from .states import all_states, pack_pairs, pair_features, state_index, unpack_pairs
 
 __all__ = [
     "Procedure",
@@ -785,11 +785,11 @@ def _check_record_every(record_every) -> int:
     return check_positive_int(record_every, "record_every")
 
 
-def train_paper(model, n_cycles, rng, patterns=None, procedure: Procedure = PAPER, record_every=10,
+def train_paper(model, n_updates, rng, patterns=None, procedure: Procedure = PAPER, record_every=10,
                 keep_weights=False, stop_when_solved=False, track_G=True) -> EncoderHistory:
     r"""Train an encoder network with the paper's sampled procedure (in place).
 
-    Runs :func:`learning_cycle` ``n_cycles`` times and, every ``record_every``
+    Runs :func:`learning_cycle` ``n_updates`` times and, every ``record_every``
     cycles (and at the start), judges the network exactly with
     :func:`evaluate` against the noisy training distribution
     (:func:`noisy_distribution` with the procedure's flip probabilities).
@@ -799,7 +799,7 @@ def train_paper(model, n_cycles, rng, patterns=None, procedure: Procedure = PAPE
     model : BoltzmannMachine
         An encoder network; the paper starts from all weights zero
         (:func:`encoder_machine`).
-    n_cycles : int
+    n_updates : int
     rng : numpy.random.Generator or int
     patterns : array_like, optional
         Defaults to :func:`encoder_patterns` for the model's size.
@@ -826,7 +826,7 @@ def train_paper(model, n_cycles, rng, patterns=None, procedure: Procedure = PAPE
     [0, 10, 20]
     """
     v, _ = _encoder_shape(model)
-    n_cycles = check_nonnegative_int(n_cycles, "n_cycles")
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
     rng = as_generator(rng)
     procedure = _check_procedure(procedure)
     record_every = _check_record_every(record_every)
@@ -840,9 +840,9 @@ def train_paper(model, n_cycles, rng, patterns=None, procedure: Procedure = PAPE
     report = history.record(0, model, p_data, keep_weights)
     if stop_when_solved and report.solved:
         return history
-    for cycle in range(1, n_cycles + 1):
+    for cycle in range(1, n_updates + 1):
         learning_cycle(model, patterns, rng, procedure)
-        if cycle % record_every == 0 or cycle == n_cycles:
+        if cycle % record_every == 0 or cycle == n_updates:
             report = history.record(cycle, model, p_data, keep_weights)
             if stop_when_solved and report.solved:
                 break
@@ -852,7 +852,7 @@ def train_paper(model, n_cycles, rng, patterns=None, procedure: Procedure = PAPE
 # ---------------------------------------------------------------------------
 # Exact training
 # ---------------------------------------------------------------------------
-def train_exact(model, p_data, lr=1.0, n_steps=1000, record_every=10, keep_weights=False,
+def train_exact(model, p_data, lr=1.0, n_updates=1000, record_every=10, keep_weights=False,
                 update="gradient") -> EncoderHistory:
     r"""Exact training of one encoder network on a distribution (in place).
 
@@ -868,7 +868,7 @@ def train_exact(model, p_data, lr=1.0, n_steps=1000, record_every=10, keep_weigh
         e.g. :func:`clean_distribution` (plain maximum likelihood) or
         :func:`noisy_distribution` (noisy clamping, exactly).
     lr : float
-    n_steps : int
+    n_updates : int
     record_every : int
     keep_weights : bool
     update : {"gradient", "sign"}
@@ -881,25 +881,25 @@ def train_exact(model, p_data, lr=1.0, n_steps=1000, record_every=10, keep_weigh
     --------
     >>> model = encoder_machine(rng=0, scale=0.01)
     >>> p = noisy_distribution(encoder_patterns())
-    >>> history = train_exact(model, p, lr=1.0, n_steps=50, record_every=25)
+    >>> history = train_exact(model, p, lr=1.0, n_updates=50, record_every=25)
     >>> history.G[-1] < history.G[0]
     True
     """
     _encoder_shape(model)
     p = _check_p_data(p_data, model)
     lr = check_positive_float(lr, "lr")
-    n_steps = check_nonnegative_int(n_steps, "n_steps")
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
     record_every = _check_record_every(record_every)
     keep_weights = check_bool(keep_weights, "keep_weights")
     if update not in ("gradient", "sign"):
         raise ValueError(f"update must be 'gradient' or 'sign', got {update!r}")
     history = EncoderHistory()
     history.record(0, model, p, keep_weights)
-    for step in range(1, n_steps + 1):
+    for step in range(1, n_updates + 1):
         grad = exact_phase_difference(model, p)
         for key, value in model.params.items():
             value += lr * (np.sign(grad[key]) if update == "sign" else grad[key])
-        if step % record_every == 0 or step == n_steps:
+        if step % record_every == 0 or step == n_updates:
             history.record(step, model, p, keep_weights)
     return history
 
@@ -926,7 +926,7 @@ class _Population:
         self.T = template.T
         self.pairs = np.argwhere(np.triu(template.mask, k=1))
         X = all_states(template.n_units)
-        features = np.hstack([X[:, self.pairs[:, 0]] * X[:, self.pairs[:, 1]], X])
+        features = pair_features(X, self.pairs)
         self.n_v, self.n_h = 2**template.n_visible, 2**template.n_hidden
         # Rows reordered hidden-state-major, (h, v): every reduction over h is then
         # an elementwise operation on contiguous blocks, several times faster.
@@ -936,15 +936,12 @@ class _Population:
         self.p_data = p_data
 
     def to_theta(self, model) -> np.ndarray:
-        return np.concatenate([model.W[self.pairs[:, 0], self.pairs[:, 1]], model.b])
+        return pack_pairs(model.W, model.b, self.pairs)
 
     def to_model(self, theta) -> BoltzmannMachine:
         t = self.template
-        n, k = t.n_units, len(self.pairs)
-        W = np.zeros((n, n))
-        W[self.pairs[:, 0], self.pairs[:, 1]] = theta[:k]
-        W = W + W.T
-        return BoltzmannMachine(W, theta[k:], t.n_visible, mask=t.mask, T=t.T)
+        W, b = unpack_pairs(theta, self.pairs, t.n_units)
+        return BoltzmannMachine(W, b, t.n_visible, mask=t.mask, T=t.T)
 
     def _logits(self, theta) -> np.ndarray:
         """:math:`-E(v, h)/T` for every network and joint state, shape (networks, 2**nh, 2**nv)."""
@@ -992,13 +989,13 @@ class PopulationResult:
     G: np.ndarray
 
 
-def train_exact_population(seeds, p_data, lr=1.0, n_steps=1500, scale=0.01, v=4, h=2,
+def train_exact_population(seeds, p_data, lr=1.0, n_updates=1500, scale=0.01, v=4, h=2,
                            update="gradient", T=1.0) -> PopulationResult:
     r"""Train one encoder network per seed by exact statistics, all in lockstep.
 
     Network *k* starts from :func:`encoder_machine` with
     ``rng=np.random.default_rng(seeds[k])`` and ``scale``, then takes
-    ``n_steps`` steps of ``lr`` times the exact phase difference
+    ``n_updates`` steps of ``lr`` times the exact phase difference
     :math:`(p^+ - p^-)/T` (or its sign, ``update="sign"``) -- exactly what
     :func:`train_exact` does to each network, computed by a fast kernel that
     enumerates the :math:`2^n` states of all networks with one matrix product.
@@ -1010,7 +1007,7 @@ def train_exact_population(seeds, p_data, lr=1.0, n_steps=1500, scale=0.01, v=4,
         e.g. ``(seed, restart)`` pairs).
     p_data : array_like, shape (2**(2v),)
         Training distribution over the visible vectors.
-    lr, n_steps : float, int
+    lr, n_updates : float, int
     scale : float
         Standard deviation of the initial weights. The paper started at zero; an
         exact gradient started exactly at zero can never make the two hidden
@@ -1027,14 +1024,14 @@ def train_exact_population(seeds, p_data, lr=1.0, n_steps=1500, scale=0.01, v=4,
     Examples
     --------
     >>> p = noisy_distribution(encoder_patterns())
-    >>> result = train_exact_population([0, 1], p, n_steps=20)
+    >>> result = train_exact_population([0, 1], p, n_updates=20)
     >>> len(result.models), result.solved.dtype
     (2, dtype('bool'))
     """
     template = encoder_machine(v, h, T=T)
     p = _check_p_data(p_data, template)
     lr = check_positive_float(lr, "lr")
-    n_steps = check_nonnegative_int(n_steps, "n_steps")
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
     T = check_temperature(T, "T")
     if update not in ("gradient", "sign"):
         raise ValueError(f"update must be 'gradient' or 'sign', got {update!r}")
@@ -1046,7 +1043,7 @@ def train_exact_population(seeds, p_data, lr=1.0, n_steps=1500, scale=0.01, v=4,
         kernel.to_theta(encoder_machine(v, h, rng=np.random.default_rng(s), scale=scale, T=T))
         for s in seeds
     ])
-    for _ in range(n_steps):
+    for _ in range(n_updates):
         grad = kernel.phase_difference(theta)
         theta += lr * (np.sign(grad) if update == "sign" else grad)
     models = [kernel.to_model(t) for t in theta]

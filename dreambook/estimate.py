@@ -51,13 +51,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._special import logsumexp
-from ._kernels import bernoulli_
+from ._special import logsumexp, sigmoid, softplus
+from ._kernels import ais_log_weights_fast
 from ._validation import as_generator, check_binary, check_finite_array, check_model, check_positive_int
-from .learning import _check_rbm, init_visible_bias
+from .learning import init_visible_bias
 from .models import RBM
 
-__all__ = ["AISResult", "linear_betas", "ais_log_partition", "ais_path_rbm", "estimated_log_likelihood"]
+__all__ = ["AISResult", "linear_betas", "ais_log_partition", "ais_log_weights", "ais_path_rbm", "estimated_log_likelihood"]
 
 
 @dataclass(frozen=True)
@@ -111,17 +111,6 @@ class AISResult:
         )
 
 
-def _softplus(z, out, scratch):
-    r"""``out`` <- :math:`\operatorname{softplus}(z) = \max(z, 0) + \log(1 + e^{-|z|})` (stable, no overflow)."""
-    np.abs(z, out=out)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    np.maximum(z, 0.0, out=scratch)
-    np.add(out, scratch, out=out)
-    return out
-
-
 def linear_betas(n_betas: int) -> np.ndarray:
     r"""``n_betas`` inverse temperatures evenly spaced from 0 to 1 (both included).
 
@@ -145,7 +134,7 @@ def _check_betas(betas) -> np.ndarray:
     return betas
 
 
-def ais_log_partition(rbm, n_chains=100, betas=None, rng=None, *, base_visible_bias=None, data=None) -> AISResult:
+def ais_log_partition(rbm, n_chains=100, betas=None, *, rng, base_visible_bias=None, data=None) -> AISResult:
     r"""Estimate :math:`\log Z` of an RBM by annealed importance sampling.
 
     See the module docstring for the method. The cost is about
@@ -185,7 +174,7 @@ def ais_log_partition(rbm, n_chains=100, betas=None, rng=None, *, base_visible_b
     >>> bool(np.isclose(result.log_z, log_partition(rbm))), result.log_z_std
     (True, 0.0)
     """
-    _check_rbm(rbm)
+    check_model(rbm, RBM, "rbm")
     n_chains = check_positive_int(n_chains, "n_chains")
     betas = linear_betas(1000) if betas is None else _check_betas(betas)
     rng = as_generator(rng)
@@ -198,62 +187,7 @@ def ais_log_partition(rbm, n_chains=100, betas=None, rng=None, *, base_visible_b
         b_A = np.zeros(nv)
     W, b, c = rbm.W / T, rbm.b / T, rbm.c / T
 
-    # Augmented matrices (see dreambook._kernels): a bias is a weight from an always-on unit.
-    #   [v, 1] @ P_up   = [vW + c,  (b - b_A)·v]      (hidden input, linear term)
-    #   [h, 1] @ P_down = hW^T + (b - b_A)            (visible input, before annealing)
-    P_up = np.zeros((nv + 1, nh + 1))
-    P_up[:nv, :nh], P_up[nv, :nh], P_up[:nv, nh] = W, c, b - b_A
-    P_down = np.empty((nh + 1, nv))
-    P_down[:nh], P_down[nh] = W.T, b - b_A
-
-    V = np.ones((n_chains, nv + 1))
-    H = np.ones((n_chains, nh + 1))
-    v, h = V[:, :nv], H[:, :nh]
-    up = np.empty((n_chains, nh + 1))
-    x, linear = up[:, :nh], up[:, nh]  # vW + c and (b - b_A)·v
-    beta_x = np.empty((2, n_chains, nh))  # beta_k x and beta_{k-1} x
-    softplus_beta_x = np.empty_like(beta_x)
-    scratch = np.empty_like(beta_x)
-    sums = np.empty((2, n_chains))
-    ones_h = np.ones(nh)
-    p_h = np.empty((n_chains, nh))
-    a_v = np.empty((n_chains, nv))
-    u_h = np.empty((n_chains, nh))
-    u_v = np.empty((n_chains, nv))
-    pair = np.empty((2, 1, 1))
-    log_w = np.zeros(n_chains)
-
-    # v_1 ~ p_A: independent pixels with P(v_i = 1) = sigma(b_A,i)
-    a_v[...] = b_A
-    rng.random(out=u_v)
-    with np.errstate(over="ignore", invalid="ignore"):
-        bernoulli_(a_v, u_v, out=v)
-        K = betas.size - 1
-        for k in range(1, K + 1):
-            beta, beta_prev = betas[k], betas[k - 1]
-            np.matmul(V, P_up, out=up)
-            # log w += log p*_k(v) - log p*_{k-1}(v)
-            #        = (beta_k - beta_{k-1}) (b - b_A)·v + sum_j [softplus(beta_k x_j) - softplus(beta_{k-1} x_j)]
-            pair[0], pair[1] = beta, beta_prev
-            np.multiply(pair, x, out=beta_x)
-            _softplus(beta_x, out=softplus_beta_x, scratch=scratch)
-            np.matmul(softplus_beta_x, ones_h, out=sums)  # sum over hidden units j
-            log_w += sums[0]
-            log_w -= sums[1]
-            log_w += (beta - beta_prev) * linear
-            if k == K:
-                break
-            # one block Gibbs sweep at beta_k: h ~ sigma(beta_k x) = exp(beta_k x - softplus(beta_k x)) ...
-            np.subtract(beta_x[0], softplus_beta_x[0], out=p_h)
-            np.exp(p_h, out=p_h)
-            rng.random(out=u_h)
-            np.less(u_h, p_h, out=h)
-            # ... then v ~ sigma((1 - beta_k) b_A + beta_k (h W^T + b)) = sigma(beta_k (h W^T + b - b_A) + b_A)
-            np.matmul(H, P_down, out=a_v)
-            np.multiply(a_v, beta, out=a_v)
-            np.add(a_v, b_A, out=a_v)
-            rng.random(out=u_v)
-            bernoulli_(a_v, u_v, out=v)
+    log_w, v = ais_log_weights_fast(W, b, c, b_A, betas, n_chains, rng)
 
     log_z_base = nh * np.log(2.0) + float(np.sum(np.logaddexp(0.0, b_A)))
     log_mean_w = float(logsumexp(log_w) - np.log(n_chains))
@@ -271,6 +205,64 @@ def ais_log_partition(rbm, n_chains=100, betas=None, rng=None, *, base_visible_b
     )
 
 
+def ais_log_weights(rbm, n_chains, betas, *, rng, base_visible_bias) -> tuple:
+    r"""Readable AIS: the log weights :math:`\log w^{(m)}` and final states of ``n_chains`` runs.
+
+    The algorithm of the module docstring, line by line: start with
+    :math:`v_1 \sim p_A`; for :math:`k = 1, \dots, K` add
+    :math:`\log p^*_k(v_k) - \log p^*_{k-1}(v_k)` to :math:`\log w`, then move
+    :math:`v_k \to h \to v_{k+1}` by one block Gibbs sweep at :math:`\beta_k`.
+    :func:`ais_log_partition` runs the same algorithm, with the same random
+    stream, on a fast kernel (``dreambook._kernels.ais``); a test ties the two.
+
+    Parameters
+    ----------
+    rbm : RBM
+    n_chains : int
+    betas : array_like
+        Non-decreasing from 0 to 1.
+    rng : numpy.random.Generator or int
+    base_visible_bias : array_like, shape (n_visible,)
+        :math:`b_A`, in natural units.
+
+    Returns
+    -------
+    log_w : ndarray, shape (n_chains,)
+    v : ndarray, shape (n_chains, n_visible)
+        The samples :math:`v_K` (approximately from the target model).
+
+    Examples
+    --------
+    >>> from dreambook.models import RBM
+    >>> rbm = RBM.random(3, 2, rng=0, scale=0.5)
+    >>> log_w, v = ais_log_weights(rbm, 4, linear_betas(10), rng=0, base_visible_bias=np.zeros(3))
+    >>> bool(np.allclose(log_w, ais_log_partition(rbm, 4, linear_betas(10), rng=0,
+    ...                                           base_visible_bias=np.zeros(3)).log_weights))
+    True
+    """
+    check_model(rbm, RBM, "rbm")
+    n_chains = check_positive_int(n_chains, "n_chains")
+    betas = _check_betas(betas)
+    rng = as_generator(rng)
+    b_A = check_finite_array(base_visible_bias, "base_visible_bias", shape=(rbm.n_visible,))
+    W, b, c = rbm.W / rbm.T, rbm.b / rbm.T, rbm.c / rbm.T
+
+    def log_p_star(v, beta):  # (1 - beta) b_A.v + beta b.v + sum_j softplus(beta (vW + c)_j)
+        return (1 - beta) * (v @ b_A) + beta * (v @ b) + softplus(beta * (v @ W + c)).sum(axis=1)
+
+    v = (rng.random((n_chains, rbm.n_visible)) < sigmoid(b_A)).astype(np.float64)  # v_1 ~ p_A
+    log_w = np.zeros(n_chains)
+    K = betas.size - 1
+    for k in range(1, K + 1):
+        log_w += log_p_star(v, betas[k]) - log_p_star(v, betas[k - 1])
+        if k == K:
+            break
+        beta = betas[k]
+        h = (rng.random((n_chains, rbm.n_hidden)) < sigmoid(beta * (v @ W + c))).astype(np.float64)
+        v = (rng.random(v.shape) < sigmoid((1 - beta) * b_A + beta * (h @ W.T + b))).astype(np.float64)
+    return log_w, v
+
+
 def estimated_log_likelihood(rbm, data, log_z) -> float:
     r"""Mean log-likelihood :math:`\frac1m\sum_k -F(v^{(k)})/T - \widehat{\log Z}` in nats per example.
 
@@ -283,7 +275,7 @@ def estimated_log_likelihood(rbm, data, log_z) -> float:
     >>> bool(np.isclose(ll, -4 * np.log(2)))     # uniform over 2**4 visible states
     True
     """
-    _check_rbm(rbm)
+    check_model(rbm, RBM, "rbm")
     data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
     if isinstance(log_z, AISResult):
         log_z = log_z.log_z

@@ -41,7 +41,7 @@ __all__ = [
     "stable_fraction",
     "hebbian_stable_fractions",
     "retrieval_rate",
-    "dream",
+    "dream_and_unlearn",
     "match_patterns",
 ]
 
@@ -169,7 +169,7 @@ def relax(net, states, rng, max_flips: int | None = None, return_flips: bool = F
 
 
 def _relax_one(W, s, rng, tol, max_flips):
-    """Fast path of :func:`relax` for one state (the inner loop of :func:`dream`).
+    """Fast path of :func:`relax` for one state (the inner loop of :func:`dream_and_unlearn`).
 
     Same dynamics, fewer numpy calls per flip: uniforms are drawn in blocks,
     and the fields are updated in place.
@@ -296,7 +296,7 @@ def retrieval_rate(net, patterns, rng, n_flips: int, cues_per_pattern: int = 1,
     return float(np.mean(overlap >= float(min_overlap) - 1e-12))
 
 
-def dream(net, rng, epsilon: float = 0.01, n_dreams: int = 1) -> np.ndarray:
+def dream_and_unlearn(net, rng, epsilon: float = 0.01, n_dreams: int = 1) -> np.ndarray:
     r"""Dream ``n_dreams`` times, unlearning each dream **in place** in ``net.W``.
 
     One dream relaxes a uniformly random state to a fixed point :math:`s^*`

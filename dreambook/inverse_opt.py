@@ -222,7 +222,7 @@ def project_to_simplex(v) -> np.ndarray:
     return np.maximum(v - css[k] / (k + 1), 0.0)
 
 
-def fit(tasks, observed, n_steps, lr, w0=None, floor=1e-3) -> np.ndarray:
+def fit(tasks, observed, n_updates, lr, w0=None, floor=1e-3) -> np.ndarray:
     r"""Projected gradient descent on :func:`contrastive_loss` over the simplex.
 
     Each step is :math:`w \leftarrow \Pi\big(w - \eta_k\,\nabla_w L / \|\nabla_w L\|\big)`
@@ -230,9 +230,9 @@ def fit(tasks, observed, n_steps, lr, w0=None, floor=1e-3) -> np.ndarray:
     no natural scale). The step length starts at ``lr``; a step that would
     raise the loss is refused and the length halved, an accepted one lets it
     grow by 10 %. The speed and effort weights are kept above ``floor`` so the
-    forward problem stays well posed. Returns the (n_steps + 1, 3) history.
+    forward problem stays well posed. Returns the (n_updates + 1, 3) history.
     """
-    n_steps = check_nonnegative_int(n_steps, "n_steps")
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
     eta = float(check_finite_array(lr, "lr", shape=()))
     if eta <= 0:
         raise ValueError(f"lr must be > 0, got {eta}")
@@ -254,7 +254,7 @@ def fit(tasks, observed, n_steps, lr, w0=None, floor=1e-3) -> np.ndarray:
 
     loss_w, g = state(w)
     hist = [w.copy()]
-    for _ in range(n_steps):
+    for _ in range(n_updates):
         norm = np.linalg.norm(g)
         if norm > 0:
             trial = clip(w - eta * g / norm)

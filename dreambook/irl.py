@@ -331,32 +331,30 @@ def all_paths(world, max_paths=200_000) -> np.ndarray:
     return np.stack([paths // cols, paths % cols], axis=-1)
 
 
-def maxent_fit(world, paths, n_steps, lr, T=1.0, theta0=None) -> np.ndarray:
-    r"""Gradient ascent on the MaxEnt log-likelihood; returns the (n_steps + 1, K) history of :math:`\theta`."""
-    n_steps = check_nonnegative_int(n_steps, "n_steps")
-    lr = check_finite_array(lr, "lr", shape=())
+def _feature_matching(world, paths, n_updates, lr, theta0, increment) -> np.ndarray:
+    """Shared loop of the two fits: ``theta += increment(theta, demo, lr)``; the history of theta."""
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
+    lr = float(check_finite_array(lr, "lr", shape=()))
     theta = np.zeros(world.n_features) if theta0 is None else check_finite_array(
         theta0, "theta0", shape=(world.n_features,)).copy()
     demo = path_features(world, paths).mean(axis=0)
     hist = [theta.copy()]
-    for _ in range(n_steps):
-        theta = theta + float(lr) * (demo - expected_features(world, theta, T)) / T
+    for _ in range(n_updates):
+        theta = theta + increment(theta, demo, lr)
         hist.append(theta.copy())
     return np.array(hist)
 
 
-def perceptron_fit(world, paths, n_steps, lr, theta0=None) -> np.ndarray:
+def maxent_fit(world, paths, n_updates, lr, T=1.0, theta0=None) -> np.ndarray:
+    r"""Gradient ascent on the MaxEnt log-likelihood; returns the (n_updates + 1, K) history of :math:`\theta`."""
+    return _feature_matching(world, paths, n_updates, lr, theta0,
+                             lambda theta, demo, lr: lr * (demo - expected_features(world, theta, T)) / T)
+
+
+def perceptron_fit(world, paths, n_updates, lr, theta0=None) -> np.ndarray:
     r"""Structured perceptron (the :math:`T = 0` rule): :math:`\theta \mathrel{+}= \eta\,(\bar f_{\rm demo} - f(\zeta^\ast_\theta))`.
 
-    Returns the (n_steps + 1, K) history of :math:`\theta`.
+    Returns the (n_updates + 1, K) history of :math:`\theta`.
     """
-    n_steps = check_nonnegative_int(n_steps, "n_steps")
-    lr = check_finite_array(lr, "lr", shape=())
-    theta = np.zeros(world.n_features) if theta0 is None else check_finite_array(
-        theta0, "theta0", shape=(world.n_features,)).copy()
-    demo = path_features(world, paths).mean(axis=0)
-    hist = [theta.copy()]
-    for _ in range(n_steps):
-        theta = theta + float(lr) * (demo - path_features(world, best_path(world, theta))[0])
-        hist.append(theta.copy())
-    return np.array(hist)
+    return _feature_matching(world, paths, n_updates, lr, theta0,
+                             lambda theta, demo, lr: lr * (demo - path_features(world, best_path(world, theta))[0]))

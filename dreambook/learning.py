@@ -69,6 +69,9 @@ __all__ = [
     "fpcd_gradient",
     "expected_cd_gradient",
     "init_visible_bias",
+    "check_statistics",
+    "weighted_statistics",
+    "positive_minus_negative",
 ]
 
 STATISTICS = ("hidden_probs", "sampled", "mean_field")
@@ -85,7 +88,8 @@ def _check_chains(chains, n_hidden: int) -> np.ndarray:
     return check_binary(chains, "chains", n_units=n_hidden, allow_1d=False)
 
 
-def _check_statistics(statistics, method: str) -> str:
+def check_statistics(statistics, method: str) -> str:
+    """``statistics`` validated for ``method`` (one of ``STATISTICS``; ``"mean_field"`` only for CD)."""
     statistics = check_choice(statistics, "statistics", STATISTICS)
     if statistics == "mean_field" and method != "cd":
         raise ValueError(
@@ -129,7 +133,7 @@ def exact_gradient(model, data, max_units=None) -> dict:
     return exact.log_likelihood_gradient(model, data, max_units=max_units)
 
 
-def cd_gradient(rbm, v, k=1, rng=None, *, statistics="hidden_probs") -> dict:
+def cd_gradient(rbm, v, k, rng, *, statistics="hidden_probs") -> dict:
     r"""Contrastive divergence CD-k estimate of the log-likelihood gradient (Hinton 2002).
 
     Starting from the data :math:`v^{(0)} = v`, run *k* steps of block Gibbs
@@ -149,7 +153,7 @@ def cd_gradient(rbm, v, k=1, rng=None, *, statistics="hidden_probs") -> dict:
     rbm : RBM
     v : array_like of 0/1, shape (m, n_visible)
         A minibatch of data.
-    k : int, default 1
+    k : int
         Number of Gibbs steps, >= 1.
     rng : numpy.random.Generator or int
         Source of randomness (required).
@@ -183,7 +187,7 @@ def cd_gradient(rbm, v, k=1, rng=None, *, statistics="hidden_probs") -> dict:
     v = check_binary(v, "v", n_units=rbm.n_visible)
     k = check_positive_int(k, "k")
     rng = as_generator(rng)
-    statistics = _check_statistics(statistics, "cd")
+    statistics = check_statistics(statistics, "cd")
 
     p_h0 = rbm.hidden_probs(v)  # positive phase: hidden units driven by data
     h = h0 = _sample(p_h0, rng)
@@ -209,7 +213,7 @@ def _persistent_negative_phase(chain_rbm: RBM, chains, k: int, rng):
     return v_k, p_hk, h
 
 
-def pcd_gradient(rbm, v, chains, k=1, rng=None, *, statistics="hidden_probs"):
+def pcd_gradient(rbm, v, chains, k, rng, *, statistics="hidden_probs"):
     r"""Persistent contrastive divergence estimate (Tieleman 2008); returns ``(grad, new_chains)``.
 
     The negative phase comes from persistent Markov chains ("fantasy
@@ -231,7 +235,7 @@ def pcd_gradient(rbm, v, chains, k=1, rng=None, *, statistics="hidden_probs"):
         A minibatch of data.
     chains : array_like of 0/1, shape (n_chains, n_hidden)
         Hidden states of the persistent chains (e.g. zeros to start).
-    k : int, default 1
+    k : int
         Gibbs steps per update.
     rng : numpy.random.Generator or int
     statistics : {"hidden_probs", "sampled"}
@@ -258,7 +262,7 @@ def pcd_gradient(rbm, v, chains, k=1, rng=None, *, statistics="hidden_probs"):
     chains = _check_chains(chains, rbm.n_hidden)
     k = check_positive_int(k, "k")
     rng = as_generator(rng)
-    statistics = _check_statistics(statistics, "pcd")
+    statistics = check_statistics(statistics, "pcd")
     return _persistent_gradient(rbm, rbm, v, chains, k, rng, statistics)
 
 
@@ -271,7 +275,7 @@ def _persistent_gradient(rbm, chain_rbm, v, chains, k, rng, statistics):
     return _phase_difference(rbm, v, p_h_pos, v_neg, p_h_neg), new_chains
 
 
-def fpcd_gradient(rbm, v, chains, fast, k=1, rng=None, *, statistics="hidden_probs"):
+def fpcd_gradient(rbm, v, chains, fast, k, rng, *, statistics="hidden_probs"):
     r"""Fast-weights PCD estimate (Tieleman & Hinton 2009); returns ``(grad, new_chains)``.
 
     The persistent chains run on the parameters :math:`\theta + \theta_{\rm fast}`,
@@ -301,7 +305,7 @@ def fpcd_gradient(rbm, v, chains, fast, k=1, rng=None, *, statistics="hidden_pro
     --------
     >>> rbm = RBM.random(4, 3, rng=0)
     >>> fast = {key: np.zeros_like(value) for key, value in rbm.params.items()}
-    >>> g, chains = fpcd_gradient(rbm, [[1, 0, 1, 0]], np.zeros((2, 3)), fast, rng=0)
+    >>> g, chains = fpcd_gradient(rbm, [[1, 0, 1, 0]], np.zeros((2, 3)), fast, k=1, rng=0)
     >>> g["c"].shape
     (3,)
     """
@@ -316,7 +320,7 @@ def fpcd_gradient(rbm, v, chains, fast, k=1, rng=None, *, statistics="hidden_pro
     }
     k = check_positive_int(k, "k")
     rng = as_generator(rng)
-    statistics = _check_statistics(statistics, "fpcd")
+    statistics = check_statistics(statistics, "fpcd")
     chain_rbm = RBM(rbm.W + fast_arrays["W"], rbm.b + fast_arrays["b"], rbm.c + fast_arrays["c"], T=rbm.T)
     return _persistent_gradient(rbm, chain_rbm, v, chains, k, rng, statistics)
 
@@ -354,14 +358,19 @@ def init_visible_bias(data, eps=0.01) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # The expected CD-k gradient, exactly (small RBMs only)
 # ---------------------------------------------------------------------------
-def _weighted_statistics(rbm: RBM, V: np.ndarray, weights: np.ndarray) -> dict:
+def weighted_statistics(rbm: RBM, V: np.ndarray, weights: np.ndarray) -> dict:
     r""":math:`\sum_v w(v)\,[v\,p(h \mid v)^\top,\ v,\ p(h \mid v)]` for visible states ``V``."""
     P_h = rbm.hidden_probs(V)
     weighted = V * weights[:, None]
     return {"W": weighted.T @ P_h, "b": weights @ V, "c": weights @ P_h}
 
 
-def _positive_minus(rbm: RBM, data: np.ndarray, negative: dict) -> dict:
+def positive_minus_negative(rbm: RBM, data: np.ndarray, negative: dict) -> dict:
+    r"""The gradient :math:`(\langle s\rangle_{\rm data} - \langle s\rangle_{\rm neg})/T`, hidden units as :math:`p(h \mid v)`.
+
+    ``negative`` holds the negative statistics ``{"W", "b", "c"}`` (e.g. from
+    :func:`weighted_statistics`).
+    """
     positive = rbm.sufficient_statistics(data, rbm.hidden_probs(data))
     return {key: (positive[key] - negative[key]) / rbm.T for key in rbm.params}
 
@@ -409,7 +418,7 @@ def expected_cd_gradient(rbm, data, k=1, max_units=MICROSCOPE_MAX_UNITS) -> dict
     data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
     k = check_positive_int(k, "k")
     p_k = cd_chain_distributions(rbm, data, k, max_units)[-1]
-    negative = _weighted_statistics(rbm, all_states(rbm.n_visible), p_k)
-    return _positive_minus(rbm, data, negative)
+    negative = weighted_statistics(rbm, all_states(rbm.n_visible), p_k)
+    return positive_minus_negative(rbm, data, negative)
 
 

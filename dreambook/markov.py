@@ -29,6 +29,7 @@ __all__ = [
     "block_gibbs_matrices",
     "cd_chain_distributions",
     "expected_reconstruction_error",
+    "check_small_rbm",
 ]
 
 
@@ -158,7 +159,8 @@ def metropolis_transition_matrix(model, T=None, max_units=12):
 MICROSCOPE_MAX_UNITS = 12
 
 
-def _check_small(rbm: RBM, max_units, what: str) -> None:
+def check_small_rbm(rbm: RBM, max_units, what: str) -> None:
+    """Refuse (ValueError) an RBM with a layer larger than ``max_units``: ``what`` enumerates both layers."""
     max_units = check_positive_int(max_units, "max_units")
     if max(rbm.n_visible, rbm.n_hidden) > max_units:
         raise ValueError(
@@ -217,7 +219,7 @@ def block_gibbs_matrices(rbm, max_units=MICROSCOPE_MAX_UNITS):
     True
     """
     check_model(rbm, RBM, "rbm")
-    _check_small(rbm, max_units, "block_gibbs_matrices")
+    check_small_rbm(rbm, max_units, "block_gibbs_matrices")
     V = all_states(rbm.n_visible)
     H = all_states(rbm.n_hidden)
     # log-odds of p(h_j = 1 | v) and p(v_i = 1 | h): the RBM's conditionals are logistic

@@ -40,11 +40,11 @@ from ._special import logsumexp
 from . import exact
 from ._validation import check_binary, check_model, check_positive_float, check_positive_int
 from .models import FullyVisibleBM
-from .states import all_states
+from .states import all_states, pack_pairs, pair_features, unpack_pairs
 
 __all__ = [
-    "wake_step",
-    "dream_step",
+    "positive_step",
+    "negative_step",
     "both_step",
     "alternate_phases",
     "periodic_orbit",
@@ -66,24 +66,24 @@ def _apply(model, stats: dict, scale: float) -> None:
         value += scale * stats[name]
 
 
-def wake_step(model, data, lr) -> None:
+def positive_step(model, data, lr) -> None:
     r"""One positive-phase ("waking") update: :math:`\theta \leftarrow \theta + \eta\,\langle s\rangle_{\text{data}}/T`.
 
     It lowers the energy of every observed state. Applied alone it never
     stops: the statistics of the data do not depend on :math:`\theta`.
 
     >>> m = FullyVisibleBM.zeros(2)
-    >>> wake_step(m, [[1, 1], [1, 0]], lr=1.0)
+    >>> positive_step(m, [[1, 1], [1, 0]], lr=1.0)
     >>> m.b, float(m.W[0, 1])
     (array([1. , 0.5]), 0.5)
     """
-    _check_fully_visible(model, "wake_step")
+    _check_fully_visible(model, "positive_step")
     lr = check_positive_float(lr, "lr")
     data = check_binary(data, "data", model.n_units)
     _apply(model, exact.data_statistics(model, data), lr / model.T)
 
 
-def dream_step(model, lr) -> None:
+def negative_step(model, lr) -> None:
     r"""One negative-phase ("dreaming") update: :math:`\theta \leftarrow \theta - \eta\,\langle s\rangle_{p_\theta}/T`.
 
     It raises the energy of whatever the model currently finds probable,
@@ -91,11 +91,11 @@ def dream_step(model, lr) -> None:
     the model drifts towards the state with no active units.
 
     >>> m = FullyVisibleBM.zeros(2)        # uniform: each unit on w.p. 1/2, a pair w.p. 1/4
-    >>> dream_step(m, lr=1.0)
+    >>> negative_step(m, lr=1.0)
     >>> m.b, float(m.W[0, 1])
     (array([-0.5, -0.5]), -0.25)
     """
-    _check_fully_visible(model, "dream_step")
+    _check_fully_visible(model, "negative_step")
     lr = check_positive_float(lr, "lr")
     _apply(model, exact.model_statistics(model), -lr / model.T)
 
@@ -123,22 +123,18 @@ class _Coordinates:
                 f"2**n states and accept at most MAX_UNITS = {MAX_UNITS} units"
             )
         self.n, self.T = n, model.T
-        self.iu = np.triu_indices(n, k=1)
+        self.pairs = np.argwhere(np.triu(np.ones((n, n)), k=1))  # all i < j, row by row
         self.S = self.statistics(all_states(n))  # shape (2**n, n(n+1)/2)
 
     def statistics(self, x) -> np.ndarray:
         """Rows s(x) = (pairs i<j, units) for each row of x."""
-        return np.hstack([x[:, self.iu[0]] * x[:, self.iu[1]], x])
+        return pair_features(x, self.pairs)
 
     def pack(self, model) -> np.ndarray:
-        return np.hstack([model.W[self.iu], model.b])
+        return pack_pairs(model.W, model.b, self.pairs)
 
     def unpack(self, theta, model) -> None:
-        k = len(self.iu[0])
-        W = np.zeros((self.n, self.n))
-        W[self.iu] = theta[:k]
-        model.W[...] = W + W.T
-        model.b[...] = theta[k:]
+        model.W[...], model.b[...] = unpack_pairs(theta, self.pairs, self.n)
 
     def probabilities(self, theta) -> np.ndarray:
         log_w = self.S @ theta / self.T
@@ -169,8 +165,8 @@ def alternate_phases(model, data, lr, block, n_cycles):
 
     One *cycle* is a day of ``block`` wake steps followed by a night of
     ``block`` dream steps, each with learning rate ``lr``: the same, up to
-    rounding, as ``block`` calls of :func:`wake_step` then ``block`` calls of
-    :func:`dream_step`, but computed on the parameter vector (about 20 times
+    rounding, as ``block`` calls of :func:`positive_step` then ``block`` calls of
+    :func:`negative_step`, but computed on the parameter vector (about 20 times
     faster for 10 units). As :math:`\eta B \to 0` a cycle approaches
     :math:`B` steps of exact gradient ascent of size :math:`\eta`; for large
     :math:`\eta B` the parameters travel far during the day and the night

@@ -187,10 +187,10 @@ def gibbs_chain(model, x0, n_sweeps, rng, T=None, scan="sequential", clamp=None,
 # ---------------------------------------------------------------------------
 # Block Gibbs for the RBM
 # ---------------------------------------------------------------------------
-def block_gibbs(rbm, v, k, rng, T=None, hidden="probs"):
-    r"""Run *k* steps of alternating Gibbs sampling :math:`v \to h \to v` in an RBM.
+def block_gibbs(rbm, v, n_sweeps, rng, T=None, hidden="probs"):
+    r"""Run ``n_sweeps`` sweeps of alternating Gibbs sampling :math:`v \to h \to v` in an RBM.
 
-    Each step draws :math:`h \sim p(h \mid v)` with
+    Each sweep draws :math:`h \sim p(h \mid v)` with
     :math:`p(h_j = 1 \mid v) = \sigma((c_j + (vW)_j)/T)`, then
     :math:`v \sim p(v \mid h)` with
     :math:`p(v_i = 1 \mid h) = \sigma((b_i + (hW^\top)_i)/T)`.
@@ -200,8 +200,8 @@ def block_gibbs(rbm, v, k, rng, T=None, hidden="probs"):
     rbm : RBM
     v : array_like of 0/1, shape (n_visible,) or (n_chains, n_visible)
         Starting visible states (e.g. data, for CD-k). Not modified.
-    k : int
-        Number of steps, >= 1.
+    n_sweeps : int
+        Number of sweeps, >= 1 (the *k* of CD-k).
     rng : numpy.random.Generator or int
     T : float, optional
         Temperature; defaults to ``rbm.T``.
@@ -213,16 +213,16 @@ def block_gibbs(rbm, v, k, rng, T=None, hidden="probs"):
     Returns
     -------
     v_k : ndarray, same shape as ``v``
-    h_k : ndarray, hidden probabilities or samples given ``v_k``
+    h_k : ndarray, hidden probabilities or samples given the final ``v``
     """
     check_model(rbm, RBM, "rbm")
     rng = as_generator(rng)
     T = _resolve_T(rbm, T)
-    k = check_positive_int(k, "k")
+    n_sweeps = check_positive_int(n_sweeps, "n_sweeps")
     if hidden not in ("probs", "samples"):
         raise ValueError(f"hidden must be 'probs' or 'samples', got {hidden!r}")
     v, was_1d = _states(v, rbm.n_visible, "v")
-    for _ in range(k):
+    for _ in range(n_sweeps):
         h = rbm.sample_hidden(v, rng, T=T)
         v = rbm.sample_visible(h, rng, T=T)
     h_k = rbm.hidden_probs(v, T=T) if hidden == "probs" else rbm.sample_hidden(v, rng, T=T)

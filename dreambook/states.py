@@ -13,7 +13,8 @@ import numpy as np
 
 from ._validation import check_binary, check_bool, check_nonnegative_int, check_positive_int
 
-__all__ = ["all_states", "states_of", "state_index", "pool_samples", "empirical_distribution"]
+__all__ = ["all_states", "states_of", "state_index", "pool_samples", "empirical_distribution",
+           "pair_features", "pack_pairs", "unpack_pairs"]
 
 
 def all_states(n, max_units=24) -> np.ndarray:
@@ -125,3 +126,39 @@ def states_of(indices, n: int) -> np.ndarray:
     indices = np.asarray(indices, dtype=np.int64)
     shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
     return ((indices[..., None] >> shifts) & 1).astype(np.float64)
+
+
+def pair_features(x, pairs) -> np.ndarray:
+    r"""Rows :math:`\phi(x) = (x_i x_j \text{ for } (i, j) \in \text{pairs},\; x_1, \dots, x_n)`.
+
+    The energy of a Boltzmann machine is linear in its parameters,
+    :math:`-E(x) = \theta^\top \phi(x)` with :math:`\theta` from :func:`pack_pairs`;
+    ``pairs`` is an integer array of shape (k, 2) with :math:`i < j`.
+
+    >>> pair_features(np.array([[1.0, 1.0, 0.0]]), np.array([[0, 1], [1, 2]]))
+    array([[1., 0., 1., 1., 0.]])
+    """
+    x = np.asarray(x)
+    return np.hstack([x[:, pairs[:, 0]] * x[:, pairs[:, 1]], x])
+
+
+def pack_pairs(W, b, pairs) -> np.ndarray:
+    """The parameter vector :math:`\theta` = (``W[i, j]`` for the pairs, then ``b``).
+
+    >>> pack_pairs(np.array([[0.0, 2.0], [2.0, 0.0]]), np.array([0.5, -1.0]), np.array([[0, 1]]))
+    array([ 2. ,  0.5, -1. ])
+    """
+    return np.concatenate([np.asarray(W)[pairs[:, 0], pairs[:, 1]], b])
+
+
+def unpack_pairs(theta, pairs, n: int):
+    """``(W, b)`` from :func:`pack_pairs`'s vector: ``W`` symmetric with zero diagonal.
+
+    >>> W, b = unpack_pairs(np.array([2.0, 0.5, -1.0]), np.array([[0, 1]]), 2)
+    >>> W.tolist(), b.tolist()
+    ([[0.0, 2.0], [2.0, 0.0]], [0.5, -1.0])
+    """
+    k = len(pairs)
+    W = np.zeros((n, n))
+    W[pairs[:, 0], pairs[:, 1]] = theta[:k]
+    return W + W.T, theta[k:]

@@ -35,17 +35,15 @@ from ._validation import (
     check_real,
 )
 from .learning import (
-    _check_chains,
-    _check_rbm,
-    _check_statistics,
-    _positive_minus,
-    _weighted_statistics,
     cd_gradient,
+    check_statistics,
     expected_cd_gradient,
     fpcd_gradient,
     pcd_gradient,
+    positive_minus_negative,
+    weighted_statistics,
 )
-from .markov import MICROSCOPE_MAX_UNITS, _check_small
+from .markov import MICROSCOPE_MAX_UNITS, check_small_rbm
 from .models import RBM, BoltzmannMachine, FullyVisibleBM
 from .states import all_states
 
@@ -164,6 +162,8 @@ def _resolve_record_exact(record_exact, rbm: RBM) -> bool:
 def train_rbm(
     rbm,
     data,
+    *,
+    rng,
     method="cd",
     k=1,
     lr=0.1,
@@ -171,13 +171,11 @@ def train_rbm(
     batch_size=None,
     momentum=0.0,
     weight_decay=0.0,
-    rng=None,
     shuffle=True,
     record_exact="auto",
     test_data=None,
     callback=None,
     progress=False,
-    *,
     statistics="hidden_probs",
     n_chains=None,
     chains=None,
@@ -271,7 +269,7 @@ def train_rbm(
     >>> bool(history.train_log_likelihood[-1] > -8.0)
     True
     """
-    _check_rbm(rbm)
+    check_model(rbm, RBM, "rbm")
     data = np.ascontiguousarray(check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False))
     n = data.shape[0]
     method = check_choice(method, "method", METHODS)
@@ -295,9 +293,9 @@ def train_rbm(
         test_data = check_binary(test_data, "test_data", n_units=rbm.n_visible, allow_1d=False)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
-    statistics = _check_statistics(statistics, method)
+    statistics = check_statistics(statistics, method)
     if chains is not None:
-        chains = _check_chains(chains, rbm.n_hidden)
+        chains = check_binary(chains, "chains", n_units=rbm.n_hidden, allow_1d=False)
         if n_chains is not None and check_positive_int(n_chains, "n_chains") != chains.shape[0]:
             raise ValueError(f"chains must have n_chains={n_chains} rows, got shape {chains.shape}")
         n_chains = chains.shape[0]
@@ -486,7 +484,7 @@ def _even_slices(n: int, n_packs: int, n_samples: int):
             start = end
 
 
-def fit_like_sklearn(data, n_components=256, learning_rate=0.1, batch_size=10, n_iter=10, random_state=None):
+def fit_like_sklearn(data, n_components=256, learning_rate=0.1, batch_size=10, n_iter=10, *, random_state):
     r"""Train an RBM exactly as ``sklearn.neural_network.BernoulliRBM.fit`` does.
 
     A peer oracle: with the same arguments, the returned parameters equal
@@ -644,17 +642,18 @@ class _Microscope:
 
     def exact_gradient(self) -> dict:
         p = np.exp(self.log_probs())
-        return _positive_minus(self.rbm, self.data, _weighted_statistics(self.rbm, self.V, p))
+        return positive_minus_negative(self.rbm, self.data, weighted_statistics(self.rbm, self.V, p))
 
 
 def train_small_rbm(
     rbm,
     data,
+    *,
+    rng,
     method="cd",
     k=1,
     lr=0.1,
     n_updates=1000,
-    rng=None,
     record_every=100,
     weight_decay=0.0,
     max_units=MICROSCOPE_MAX_UNITS,
@@ -708,7 +707,7 @@ def train_small_rbm(
     >>> h.updates.tolist(), bool(h.log_likelihood[-1] > h.log_likelihood[0])
     ([0, 100, 200], True)
     """
-    _check_rbm(rbm)
+    check_model(rbm, RBM, "rbm")
     data = np.ascontiguousarray(check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False))
     method = check_choice(method, "method", ("exact", "cd", "expected_cd"))
     k = check_positive_int(k, "k")
@@ -717,7 +716,7 @@ def train_small_rbm(
     rng = as_generator(rng)
     record_every = check_positive_int(record_every, "record_every")
     weight_decay = check_real(weight_decay, "weight_decay", low=0)
-    _check_small(rbm, max_units, "train_small_rbm")
+    check_small_rbm(rbm, max_units, "train_small_rbm")
 
     scope = _Microscope(rbm, data, max_units)
     # the diagnostics draw from a child stream, so training uses rng exactly as train_rbm would

@@ -278,18 +278,18 @@ def sampled_free_energy(model, v, rng) -> float:
 # ---------------------------------------------------------------------------
 # Training
 # ---------------------------------------------------------------------------
-def lr_schedule(n_steps: int, lr_start=2.0, lr_end=0.05) -> np.ndarray:
-    """Learning rates decaying geometrically from ``lr_start`` to ``lr_end`` over ``n_steps``.
+def lr_schedule(n_updates: int, lr_start=2.0, lr_end=0.05) -> np.ndarray:
+    """Learning rates decaying geometrically from ``lr_start`` to ``lr_end`` over ``n_updates``.
 
     >>> lr_schedule(3, 1.0, 0.25)
     array([1.  , 0.5 , 0.25])
     """
-    n_steps = check_positive_int(n_steps, "n_steps")
+    n_updates = check_positive_int(n_updates, "n_updates")
     lr_start = check_positive_float(lr_start, "lr_start")
     lr_end = check_positive_float(lr_end, "lr_end")
-    if n_steps == 1:
+    if n_updates == 1:
         return np.array([lr_start])
-    return lr_start * (lr_end / lr_start) ** (np.arange(n_steps) / (n_steps - 1))
+    return lr_start * (lr_end / lr_start) ** (np.arange(n_updates) / (n_updates - 1))
 
 
 def _stack(models):
@@ -313,7 +313,7 @@ def _bars_sampler(n, rng):
     return helmholtz_bars(n, rng)
 
 
-def _run(models, n_steps, rng, sample_data, batch_size, lrs, record_every, evaluate):
+def _run(models, n_updates, rng, sample_data, batch_size, lrs, record_every, evaluate):
     """Train a population in lock-step; return the trained machines and the record."""
     K = len(models)
     sizes = models[0].sizes
@@ -332,8 +332,8 @@ def _run(models, n_steps, rng, sample_data, batch_size, lrs, record_every, evalu
 
     record(0)
     chunk = 500
-    for start in range(0, n_steps, chunk):
-        stop = min(n_steps, start + chunk)
+    for start in range(0, n_updates, chunk):
+        stop = min(n_updates, start + chunk)
         m = stop - start
         data = np.asarray(sample_data(m * K * batch_size, rng), dtype=np.float64)
         if data.shape != (m * K * batch_size, n_vis):
@@ -358,17 +358,17 @@ def _run(models, n_steps, rng, sample_data, batch_size, lrs, record_every, evalu
                 dream.append((a > noise_p[l + 1][i]).astype(np.float64))
             _recognition_update(R, c, dream, lr)
             step = start + i + 1
-            if step % record_every == 0 or step == n_steps:
+            if step % record_every == 0 or step == n_updates:
                 record(step)
     return [_unstack(P, k) for k in range(K)], np.array(steps), records, snapshots
 
 
-def _common_args(n_steps, batch_size, lr_start, lr_end, record_every):
-    n_steps = check_positive_int(n_steps, "n_steps")
+def _common_args(n_updates, batch_size, lr_start, lr_end, record_every):
+    n_updates = check_positive_int(n_updates, "n_updates")
     batch_size = check_positive_int(batch_size, "batch_size")
-    lrs = lr_schedule(n_steps, lr_start, lr_end)
+    lrs = lr_schedule(n_updates, lr_start, lr_end)
     record_every = check_positive_int(record_every, "record_every")
-    return n_steps, batch_size, lrs, record_every
+    return n_updates, batch_size, lrs, record_every
 
 
 def _exact_evaluator(states, probs):
@@ -377,7 +377,7 @@ def _exact_evaluator(states, probs):
     return lambda model: decomposition(model, states, probs)
 
 
-def train(model, n_steps: int, rng, sample_data=None, batch_size: int = 20, lr_start=2.0,
+def train(model, n_updates: int, rng, sample_data=None, batch_size: int = 20, lr_start=2.0,
           lr_end=0.05, record_every: int = 1000, states=None, probs=None) -> dict:
     r"""Train one Helmholtz machine by wake-sleep; optionally record the exact KL.
 
@@ -389,7 +389,7 @@ def train(model, n_steps: int, rng, sample_data=None, batch_size: int = 20, lr_s
     ----------
     model : HelmholtzMachine
         The starting point (not modified).
-    n_steps : int
+    n_updates : int
         Number of wake-sleep steps.
     rng : numpy.random.Generator or int
     sample_data : callable, optional
@@ -415,13 +415,13 @@ def train(model, n_steps: int, rng, sample_data=None, batch_size: int = 20, lr_s
     """
     _check_model(model)
     rng = as_generator(rng)
-    n_steps, batch_size, lrs, record_every = _common_args(n_steps, batch_size, lr_start,
+    n_updates, batch_size, lrs, record_every = _common_args(n_updates, batch_size, lr_start,
                                                           lr_end, record_every)
     sample_data = _bars_sampler if sample_data is None else sample_data
     if not callable(sample_data):
         raise TypeError("sample_data must be a callable sample_data(n, rng)")
     evaluate = _exact_evaluator(states, probs)
-    models, steps, records, snapshots = _run([model], n_steps, rng, sample_data, batch_size,
+    models, steps, records, snapshots = _run([model], n_updates, rng, sample_data, batch_size,
                                              lrs, record_every, evaluate)
     out = {"model": models[0], "steps": steps, "snapshots": [s[0] for s in snapshots]}
     if evaluate is not None:
@@ -430,7 +430,7 @@ def train(model, n_steps: int, rng, sample_data=None, batch_size: int = 20, lr_s
     return out
 
 
-def train_population(sizes, n_models: int, n_steps: int, rng, sample_data=None,
+def train_population(sizes, n_models: int, n_updates: int, rng, sample_data=None,
                      batch_size: int = 20, lr_start=2.0, lr_end=0.05, visible_bias=-3.0,
                      init_scale=0.1, n_select: int = 10000, record_every: int = 1000,
                      states=None, probs=None) -> dict:
@@ -449,7 +449,7 @@ def train_population(sizes, n_models: int, n_steps: int, rng, sample_data=None,
         Units per layer, top first (``(1, 8, 16)`` for the bars problem).
     n_models : int
         Number of restarts.
-    n_steps, rng, sample_data, batch_size, lr_start, lr_end, record_every, states, probs
+    n_updates, rng, sample_data, batch_size, lr_start, lr_end, record_every, states, probs
         As in :func:`train`.
     visible_bias : float, default -3.0
         Initial generative bias of the visible units.
@@ -470,7 +470,7 @@ def train_population(sizes, n_models: int, n_steps: int, rng, sample_data=None,
     rng = as_generator(rng)
     n_models = check_positive_int(n_models, "n_models")
     n_select = check_positive_int(n_select, "n_select")
-    n_steps, batch_size, lrs, record_every = _common_args(n_steps, batch_size, lr_start,
+    n_updates, batch_size, lrs, record_every = _common_args(n_updates, batch_size, lr_start,
                                                           lr_end, record_every)
     sample_data = _bars_sampler if sample_data is None else sample_data
     if not callable(sample_data):
@@ -480,7 +480,7 @@ def train_population(sizes, n_models: int, n_steps: int, rng, sample_data=None,
     starts = [HelmholtzMachine.random(sizes, rng, scale=init_scale, visible_bias=visible_bias)
               for _ in range(n_models)]
     evaluate = _exact_evaluator(states, probs)
-    models, steps, records, snapshots = _run(starts, n_steps, rng, sample_data, batch_size,
+    models, steps, records, snapshots = _run(starts, n_updates, rng, sample_data, batch_size,
                                              lrs, record_every, evaluate)
     select_images = np.asarray(sample_data(n_select, rng), dtype=np.float64)
     free = np.array([sampled_free_energy(m, select_images, rng) for m in models])

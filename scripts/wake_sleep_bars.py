@@ -30,7 +30,7 @@ from dreambook.data import helmholtz_bars_distribution
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import notebook_env  # noqa: E402  (the thread pin and the configuration record)
 
-SETTINGS = dict(sizes=(1, 8, 16), n_models=16, n_steps=50_000, batch_size=20, lr_start=2.0,
+SETTINGS = dict(sizes=(1, 8, 16), n_models=16, n_updates=50_000, batch_size=20, lr_start=2.0,
                 lr_end=0.05, visible_bias=-3.0, init_scale=0.1, n_select=10_000,
                 record_every=1000)
 SEEDS = (0, 1, 2, 3, 4)

@@ -13,7 +13,7 @@ and matplotlib are imported only when an explorer is built.
 from .base import Explorer, time_callback
 from .cd import CDExplorer
 from .encoder import EncoderExplorer
-from .hopfield import DreamExplorer
+from .hopfield import UnlearningExplorer
 from .nce import NoiseRatioExplorer
 from .notation import TemperatureExplorer
 from .pcd import AISExplorer, DreamGalleryExplorer
@@ -24,7 +24,7 @@ from .wake_sleep import WakeSleepExplorer
 from .zero_temperature import PathTemperatureExplorer
 
 __all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "SamplingExplorer",
-           "ReplayExplorer", "DreamExplorer", "WakeSleepExplorer", "CDExplorer",
+           "ReplayExplorer", "UnlearningExplorer", "WakeSleepExplorer", "CDExplorer",
            "EncoderExplorer", "AISExplorer", "DreamGalleryExplorer", "PathTemperatureExplorer",
            "NoiseRatioExplorer"]
 

@@ -9,10 +9,10 @@ from ..models import HopfieldNetwork
 from ..plotting import new_figure
 from .base import Explorer
 
-__all__ = ["DreamExplorer", "benchmark_cases"]
+__all__ = ["UnlearningExplorer", "benchmark_cases"]
 
 
-class DreamExplorer(Explorer):
+class UnlearningExplorer(Explorer):
     r"""Unlearn dreams in an overloaded Hopfield network, one click at a time.
 
     Left: energies of the fixed points that ``n_starts`` random starts fall
@@ -155,7 +155,7 @@ class DreamExplorer(Explorer):
         if n_dreams == 0:
             self._reset_state()
         else:
-            hp.dream(self.net, self.rng, self.eps_slider.value, n_dreams)
+            hp.dream_and_unlearn(self.net, self.rng, self.eps_slider.value, n_dreams)
             self.n_dreams += n_dreams
             self._measure()
         self.update()
@@ -186,6 +186,6 @@ def benchmark_cases():
     """(name, update, values) for benchmarks/widgets.py: 20 clicks of each dream button."""
     cases = []
     for n in (1, 10):
-        explorer = DreamExplorer()
+        explorer = UnlearningExplorer()
         cases.append((f"hopfield.dream_x{n}", lambda _i, e=explorer, n=n: e.step(n), range(20)))
     return cases

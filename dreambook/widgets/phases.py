@@ -204,9 +204,9 @@ class PhasesExplorer(Explorer):
         else:
             for _ in range(n):
                 if kind == "wake":
-                    self._phases.wake_step(self.model, self.data, lr)
+                    self._phases.positive_step(self.model, self.data, lr)
                 elif kind == "dream":
-                    self._phases.dream_step(self.model, lr)
+                    self._phases.negative_step(self.model, lr)
                 else:
                     self._phases.both_step(self.model, self.data, lr)
             self.n_steps[kind] += n
@@ -248,9 +248,9 @@ def benchmark_cases():
     from ..models import FullyVisibleBM
 
     cases = []
-    for kind in ("wake", "dream", "both"):
+    for kind, step in (("wake", "positive_step"), ("dream", "negative_step"), ("both", "both_step")):
         explorer = PhasesExplorer(FullyVisibleBM.zeros(4), CHAPTER_DATA, lr=0.2)
-        cases.append((f"phases.{kind}_step", lambda _i, e=explorer, k=kind: e.step(k), range(30)))
+        cases.append((f"phases.{step}", lambda _i, e=explorer, k=kind: e.step(k), range(30)))
     explorer = PhasesExplorer(FullyVisibleBM.zeros(4), CHAPTER_DATA, lr=0.2, steps_per_click=20)
     cases.append(("phases.both_x20", lambda _i, e=explorer: e.step("both"), range(30)))
     return cases

@@ -58,18 +58,13 @@ class WakeSleepExplorer(Explorer):
             raise ValueError("snapshots and steps must be non-empty and of equal length")
         self.steps = np.asarray(steps, dtype=int)
         examples = np.asarray(examples, dtype=float)
-        rng = np.random.default_rng(seed)
         n_dreams = 16
         sizes = snapshots[0].sizes
-        u = [rng.random((n_dreams, s)) for s in sizes]
         self.dreams, self.fields, self.recognition, self.kl, self.rec = [], [], [], [], []
         self.n_strong = []
         for hm in snapshots:
-            layer = (u[0] < sigmoid(hm.generative_biases[0])).astype(float)
-            for l in range(1, len(sizes)):
-                p = sigmoid(hm.generative_logits(l, layer))
-                layer = (u[l] < p).astype(float)
-            self.dreams.append(montage(layer, 4))
+            # the same seed for every snapshot: the dreams change only as the model does
+            self.dreams.append(montage(hm.dream(n_dreams, rng=seed)[-1], 4))
             self.fields.append(montage(hm.generative_weights[-1], sizes[-2]))
             self.n_strong.append(int(np.sum(hm.generative_weights[-1].max(axis=1) > 2.0)))
             q = sigmoid(hm.recognition_logits(len(sizes) - 2, examples))

@@ -111,9 +111,9 @@ def run_alone(setup, kind, steps=400, lr=0.1):
             p = exact.probabilities(model)
             record.append((exact.log_likelihood(model, data), exact.log_partition(model), p[-1], p[0]))
         if kind == "wake":
-            phases.wake_step(model, data, lr)
+            phases.positive_step(model, data, lr)
         else:
-            phases.dream_step(model, lr)
+            phases.negative_step(model, lr)
     return np.array(record), model
 
 
@@ -159,8 +159,8 @@ def test_cycle_averaged_parameters_are_much_closer_than_the_end_of_night(setup):
     phases.periodic_orbit(model, data, lr, B, max_iter=20)
     end_of_night = ll_ml - exact.log_likelihood(model, data)
     points = []
-    for step in [phases.wake_step] * B + [phases.dream_step] * B:
-        step(model, data, lr) if step is phases.wake_step else step(model, lr)
+    for step in [phases.positive_step] * B + [phases.negative_step] * B:
+        step(model, data, lr) if step is phases.positive_step else step(model, lr)
         points.append({key: value.copy() for key, value in model.params.items()})
     average = FullyVisibleBM(np.mean([p["W"] for p in points], axis=0), np.mean([p["b"] for p in points], axis=0))
     assert end_of_night == pytest.approx(0.70, abs=0.005)

@@ -36,7 +36,7 @@ P_CLEAN = enc.clean_distribution(PATTERNS)
 @pytest.fixture(scope="module")
 def restarts():
     starts = [(seed, r) for seed in range(N_SEEDS) for r in range(5)]
-    return enc.train_exact_population(starts, P_NOISY, lr=1.0, n_steps=1500)
+    return enc.train_exact_population(starts, P_NOISY, lr=1.0, n_updates=1500)
 
 
 def test_paper_procedure_discovers_a_solution_in_at_least_95_percent_of_50_seeds():
@@ -86,7 +86,7 @@ def test_training_likelihood_separates_solved_from_stuck(restarts):
 
 def test_plain_exact_gradient_mostly_fails():
     plain = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_CLEAN,
-                                       lr=1.0, n_steps=1500)
+                                       lr=1.0, n_updates=1500)
     rate = diagnostics.success_rate(plain.solved)
     assert rate.rate <= PLAIN_CEILING, f"plain exact gradient: {rate}"
     # the failures are code collisions, not near misses
@@ -97,7 +97,7 @@ def test_plain_exact_gradient_mostly_fails():
 
 def test_exact_sign_steps_mostly_fail():
     sign = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_NOISY,
-                                      lr=0.2, n_steps=1500, update="sign")
+                                      lr=0.2, n_updates=1500, update="sign")
     assert diagnostics.success_rate(sign.solved).rate <= PLAIN_CEILING
 
 

@@ -116,7 +116,7 @@ def unlearning_runs():
         done = 0
         for c in (0, 500, 1000):
             if c > done:
-                hp.dream(net, rng, 0.01, c - done)
+                hp.dream_and_unlearn(net, rng, 0.01, c - done)
             done = c
             out[seed, c] = (hp.retrieval_rate(net, xi, 100 + seed, 20, 5),
                             hp.retrieval_rate(net, xi, 100 + seed, 20, 5, min_overlap=0.9),
@@ -150,7 +150,7 @@ def test_over_unlearning_collapses_retrieval():
     xi = hp.random_patterns(40, N, rng=0)
     net = HopfieldNetwork.hebbian(xi)
     rng = np.random.default_rng(200)
-    hp.dream(net, rng, 0.01, 4000)
+    hp.dream_and_unlearn(net, rng, 0.01, 4000)
     assert hp.retrieval_rate(net, xi, 7, 20, 2) >= 0.9
-    hp.dream(net, rng, 0.01, 1500)
+    hp.dream_and_unlearn(net, rng, 0.01, 1500)
     assert hp.retrieval_rate(net, xi, 7, 20, 2) <= 0.1

@@ -44,7 +44,7 @@ def test_forward_replay_needs_nine_sweeps(track):
 def test_batch_negative_phase_ignores_sample_order():
     """The chapter's dreams: 64 chains of an RBM; the batch update is a sum."""
     rbm = RBM.random(6, 4, rng=0, scale=1.0)
-    dreams, _ = sampling.block_gibbs(rbm, np.zeros((64, 6)), k=50, rng=1)
+    dreams, _ = sampling.block_gibbs(rbm, np.zeros((64, 6)), n_sweeps=50, rng=1)
     perm = np.random.default_rng(2).permutation(64)
     a = td.batch_dream_update(rbm, dreams, 0.05)
     b = td.batch_dream_update(rbm, dreams[perm], 0.05)
@@ -53,7 +53,7 @@ def test_batch_negative_phase_ignores_sample_order():
 
 def test_sequential_order_effect_is_second_order():
     rbm = RBM.random(6, 4, rng=0, scale=1.0)
-    dreams, _ = sampling.block_gibbs(rbm, np.zeros((16, 6)), k=50, rng=1)
+    dreams, _ = sampling.block_gibbs(rbm, np.zeros((16, 6)), n_sweeps=50, rng=1)
     diffs = []
     for lr in (0.02, 0.01, 0.005, 0.0025):
         fwd = td.sequential_dream_updates(rbm, dreams, lr)

@@ -64,7 +64,7 @@ def reaching():
 
 def test_inverse_optimization_recovers_hidden_weights(reaching):
     tasks, w_true, observed = reaching
-    w = inverse_opt.fit(tasks, observed, n_steps=150, lr=0.1)[-1]
+    w = inverse_opt.fit(tasks, observed, n_updates=150, lr=0.1)[-1]
     assert inverse_opt.cosine(w, w_true) >= 0.9999
     assert np.max(np.abs(w - w_true)) < 1e-3
     assert inverse_opt.contrastive_loss(tasks, observed, w) < 1e-8
@@ -109,11 +109,11 @@ def test_maxent_gradient_matches_finite_differences(world):
 
 def test_maxent_recovers_weights_and_perceptron_only_the_argmax(world):
     demos = irl.sample_paths(world, CHAPTER_THETA, 100, rng=0)
-    theta = irl.maxent_fit(world, demos, n_steps=200, lr=0.2)[-1]
+    theta = irl.maxent_fit(world, demos, n_updates=200, lr=0.2)[-1]
     assert inverse_opt.cosine(theta, CHAPTER_THETA) >= 0.99
     np.testing.assert_allclose(theta, CHAPTER_THETA, atol=0.25)
     best = irl.best_path(world, CHAPTER_THETA)
-    learned = irl.perceptron_fit(world, best, n_steps=30, lr=0.1)[-1]
+    learned = irl.perceptron_fit(world, best, n_updates=30, lr=0.1)[-1]
     assert np.array_equal(irl.best_path(world, learned), best)
     np.testing.assert_allclose(learned, [-0.6, 0.0], atol=1e-12)   # water left free
     np.testing.assert_allclose(irl.path_features(world, demos).mean(axis=0), [2.48, 0.10])
@@ -180,7 +180,7 @@ def test_exercise_chl_eqprop_and_true_gradient_all_learn_xor():
 
 def test_exercise_perceptron_on_sampled_demos_does_not_settle(world):
     demos = irl.sample_paths(world, CHAPTER_THETA, 100, rng=0)
-    hist = irl.perceptron_fit(world, demos, n_steps=200, lr=0.1)
+    hist = irl.perceptron_fit(world, demos, n_updates=200, lr=0.1)
     assert np.max(np.linalg.norm(hist, axis=1)) < 1.0      # circles near zero
     seen = {tuple(irl.path_features(world, irl.best_path(world, t))[0]) for t in hist[1:]}
     assert (0.0, 0.0) in seen and any(f[0] > 0 and f[1] == 0 for f in seen) \

@@ -65,7 +65,7 @@ REFUSED = [
     ("sample_chains NaN", lambda: sampling.sample_chains(_rbm_nan(), X4, 2, rng=0), r"W must contain only finite"),
     ("RBM bias NaN", lambda: exact.log_partition(_nan_bias(RBM.random(4, 3, rng=0))), r"c must contain only finite"),
     ("annealing NaN", lambda: sampling.simulated_annealing(_fv_nan(), X4, [2.0, 1.0], rng=0), r"W must contain only finite"),
-    ("cd_gradient NaN", lambda: learning.cd_gradient(_rbm_nan(), X4, rng=0), r"W must contain only finite"),
+    ("cd_gradient NaN", lambda: learning.cd_gradient(_rbm_nan(), X4, k=1, rng=0), r"W must contain only finite"),
     ("train_rbm NaN", lambda: training.train_rbm(_rbm_nan(), X4, method="cd", epochs=1, rng=0), r"W must contain only finite"),
     ("energy NaN", lambda: _fv_nan().energy(X4), r"W must contain only finite"),
     ("free energy NaN", lambda: _rbm_nan().free_energy(X4), r"W must contain only finite"),
@@ -74,7 +74,7 @@ REFUSED = [
     ("log Z asymmetric", lambda: exact.log_partition(_fv_asym()), r"W must be symmetric"),
     ("probabilities asymmetric", lambda: exact.probabilities(_fv_asym()), r"W must be symmetric"),
     ("train_bm asymmetric", lambda: training.train_bm(_fv_asym(), X4, epochs=1), r"W must be symmetric"),
-    ("wake_step asymmetric", lambda: phases.wake_step(_fv_asym(), X4, 0.1), r"W must be symmetric"),
+    ("wake_step asymmetric", lambda: phases.positive_step(_fv_asym(), X4, 0.1), r"W must be symmetric"),
     ("local field diagonal", lambda: _fv_diag().local_field(X4), r"W must have a zero diagonal"),
     ("gibbs diagonal", lambda: sampling.gibbs_chain(_fv_diag(), X4, 2, rng=0), r"W must have a zero diagonal"),
     ("BM outside mask", lambda: exact.log_partition(_bm_outside_mask()), r"W must be zero where mask is False"),
@@ -96,14 +96,14 @@ REFUSED = [
     ("return_energies", lambda: sampling.simulated_annealing(FullyVisibleBM.zeros(2), np.zeros(2), [1.0], rng=0, return_energies="y"), r"return_energies must be True or False"),
     ("return_flips", lambda: hopfield.relax(HopfieldNetwork.hebbian([[1, -1, 1]]), [1, 1, 1], rng=0, return_flips="no"), r"return_flips must be True or False"),
     ("shuffle", lambda: training.train_rbm(RBM.zeros(4, 2), X4, epochs=1, rng=0, shuffle="no"), r"shuffle must be True or False"),
-    ("keep_weights", lambda: enc.train_exact(enc.encoder_machine(2, 1), enc.clean_distribution(enc.encoder_patterns(2)), n_steps=1, keep_weights="no"), r"keep_weights must be True or False"),
+    ("keep_weights", lambda: enc.train_exact(enc.encoder_machine(2, 1), enc.clean_distribution(enc.encoder_patterns(2)), n_updates=1, keep_weights="no"), r"keep_weights must be True or False"),
     # open intervals are honoured: a bar probability of 1 has an infinite logit
     ("clean_bars_machine p_bar=1", lambda: wake_sleep.clean_bars_machine(p_bar=1.0), r"p_bar must be a finite number in \(0, 1\)"),
     ("clean_bars_machine p_vertical=0", lambda: wake_sleep.clean_bars_machine(p_vertical=0.0), r"p_vertical must be a finite number in \(0, 1\)"),
     # reproducibility: a seed of None draws fresh entropy
-    ("seeds=[None]", lambda: enc.train_exact_population([None], enc.noisy_distribution(enc.encoder_patterns()), n_steps=1), r"seeds\[0\] must be a non-negative integer"),
-    ("seeds=[-1]", lambda: enc.train_exact_population([-1], enc.noisy_distribution(enc.encoder_patterns()), n_steps=1), r"seeds\[0\] must be a non-negative integer"),
-    ("seeds=[(0, None)]", lambda: enc.train_exact_population([(0, None)], enc.noisy_distribution(enc.encoder_patterns()), n_steps=1), r"seeds\[0\] must be a non-negative integer"),
+    ("seeds=[None]", lambda: enc.train_exact_population([None], enc.noisy_distribution(enc.encoder_patterns()), n_updates=1), r"seeds\[0\] must be a non-negative integer"),
+    ("seeds=[-1]", lambda: enc.train_exact_population([-1], enc.noisy_distribution(enc.encoder_patterns()), n_updates=1), r"seeds\[0\] must be a non-negative integer"),
+    ("seeds=[(0, None)]", lambda: enc.train_exact_population([(0, None)], enc.noisy_distribution(enc.encoder_patterns()), n_updates=1), r"seeds\[0\] must be a non-negative integer"),
 ]
 
 

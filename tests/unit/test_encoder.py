@@ -295,10 +295,10 @@ def test_population_kernel_with_hidden_hidden_connections():
 
 @pytest.mark.parametrize("update", ["gradient", "sign"])
 def test_population_training_equals_train_exact(update):
-    result = enc.train_exact_population([11, 12], P_NOISY, lr=0.5, n_steps=40, scale=0.1, update=update)
+    result = enc.train_exact_population([11, 12], P_NOISY, lr=0.5, n_updates=40, scale=0.1, update=update)
     for seed, trained in zip([11, 12], result.models):
         model = enc.encoder_machine(rng=np.random.default_rng(seed), scale=0.1)
-        enc.train_exact(model, P_NOISY, lr=0.5, n_steps=40, record_every=40, update=update)
+        enc.train_exact(model, P_NOISY, lr=0.5, n_updates=40, record_every=40, update=update)
         assert np.allclose(trained.W, model.W, atol=1e-10)
         assert np.allclose(trained.b, model.b, atol=1e-10)
     ll = [float(np.sum(P_NOISY * np.log(exact.probabilities(m)))) for m in result.models]
@@ -308,13 +308,13 @@ def test_population_training_equals_train_exact(update):
 
 def test_population_kernel_survives_huge_weights():
     # clean data and sign steps drive the weights to hundreds; nothing may become NaN
-    result = enc.train_exact_population([0], P_CLEAN, lr=5.0, n_steps=100, update="sign")
+    result = enc.train_exact_population([0], P_CLEAN, lr=5.0, n_updates=100, update="sign")
     assert np.all(np.isfinite(result.models[0].W))
 
 
 def test_train_exact_decreases_G():
     model = random_encoder(seed=9, scale=0.01)
-    history = enc.train_exact(model, P_NOISY, lr=1.0, n_steps=60, record_every=20)
+    history = enc.train_exact(model, P_NOISY, lr=1.0, n_updates=60, record_every=20)
     assert history.steps == [0, 20, 40, 60]
     assert np.all(np.diff(history.G) < 0)
 
@@ -372,7 +372,7 @@ BAD = [
     (lambda: enc.sampled_free_statistics(enc.encoder_machine(), 0, rng=0), ValueError, "n_chains must be an integer >= 1"),
     (lambda: enc.learning_cycle(enc.encoder_machine(), PATTERNS, rng=0, procedure={}), TypeError, "procedure must be"),
     (lambda: enc.sign_step(enc.encoder_machine(), {}, {}, step=-1.0), ValueError, "step must be a finite number > 0"),
-    (lambda: enc.train_paper(enc.encoder_machine(), -1, rng=0), ValueError, "n_cycles must be an integer >= 0"),
+    (lambda: enc.train_paper(enc.encoder_machine(), -1, rng=0), ValueError, "n_updates must be an integer >= 0"),
     (lambda: enc.train_paper(enc.encoder_machine(), 1, rng=0, record_every=0), ValueError, "record_every must be"),
     (lambda: enc.train_exact(enc.encoder_machine(), P_NOISY, update="adam"), ValueError, "update must be 'gradient' or 'sign'"),
     (lambda: enc.train_exact_population([], P_NOISY), ValueError, "seeds must contain at least one seed"),

@@ -110,7 +110,7 @@ def test_dream_unlearns_in_place_with_zero_diagonal():
     xi = hp.random_patterns(10, 40, rng=16)
     net = HopfieldNetwork.hebbian(xi)
     W0 = net.W.copy()
-    dreams = hp.dream(net, rng=17, epsilon=0.05, n_dreams=3)
+    dreams = hp.dream_and_unlearn(net, rng=17, epsilon=0.05, n_dreams=3)
     assert dreams.shape == (3, 40) and np.all(np.abs(dreams) == 1)
     expected = W0 - 0.05 / 40 * sum(np.outer(d, d) for d in dreams)
     np.fill_diagonal(expected, 0)
@@ -152,9 +152,9 @@ def test_bad_arguments_name_themselves(net):
     with pytest.raises(ValueError, match="n_flips"):
         hp.corrupt(xi, 31, rng=0)
     with pytest.raises(ValueError, match="epsilon"):
-        hp.dream(net, rng=0, epsilon=-0.1)
+        hp.dream_and_unlearn(net, rng=0, epsilon=-0.1)
     with pytest.raises(TypeError, match="n_dreams"):
-        hp.dream(net, rng=0, n_dreams=1.5)
+        hp.dream_and_unlearn(net, rng=0, n_dreams=1.5)
     with pytest.raises(ValueError, match="min_overlap"):
         hp.retrieval_rate(net, xi, 0, 3, min_overlap=1.5)
     with pytest.raises(ValueError, match="n_patterns"):
@@ -173,9 +173,9 @@ def test_max_flips_guard(net):
 
 def test_dream_explorer_steps_and_resets():
     pytest.importorskip("ipywidgets")
-    from dreambook.widgets import DreamExplorer
+    from dreambook.widgets import UnlearningExplorer
 
-    e = DreamExplorer(n_units=40, n_patterns=8, n_starts=20)
+    e = UnlearningExplorer(n_units=40, n_patterns=8, n_starts=20)
     e.step(10)
     assert e.n_dreams == 10 and len(e.history) == 2
     assert 'alt="' in e.image.value and "10 dreams" in e.image.value

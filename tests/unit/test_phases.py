@@ -41,7 +41,7 @@ def test_wake_step_adds_data_statistics_and_lowers_every_energy(T):
     states = exact.all_states(4)
     before = model.energy(states)
     expected = {k: v + 0.3 / T * exact.data_statistics(model, DATA4)[k] for k, v in model.params.items()}
-    phases.wake_step(model, DATA4, 0.3)
+    phases.positive_step(model, DATA4, 0.3)
     for k in expected:
         np.testing.assert_allclose(model.params[k], expected[k], atol=1e-14)
     change = model.energy(states) - before
@@ -54,7 +54,7 @@ def test_dream_step_raises_every_energy_but_all_off():
     states = exact.all_states(4)
     before = model.energy(states)
     stats = exact.model_statistics(model)
-    phases.dream_step(model, 0.25)
+    phases.negative_step(model, 0.25)
     after = model.energy(states)
     assert after[0] == before[0] == 0
     assert np.all(after[1:] > before[1:])
@@ -64,8 +64,8 @@ def test_dream_step_raises_every_energy_but_all_off():
 def test_both_step_is_wake_plus_dream_at_the_same_point():
     model = FullyVisibleBM.random(4, rng=5)
     wake, dream, both = model.copy(), model.copy(), model.copy()
-    phases.wake_step(wake, DATA4, 0.2)
-    phases.dream_step(dream, 0.2)
+    phases.positive_step(wake, DATA4, 0.2)
+    phases.negative_step(dream, 0.2)
     phases.both_step(both, DATA4, 0.2)
     for k in model.params:
         np.testing.assert_allclose(both.params[k], wake.params[k] + dream.params[k] - model.params[k],
@@ -75,8 +75,8 @@ def test_both_step_is_wake_plus_dream_at_the_same_point():
 def test_ml_fit_is_a_fixed_point_of_both_but_not_of_either_phase():
     ml = ml_fit(DATA4)
     for step, moves in [(lambda m: phases.both_step(m, DATA4, 0.5), False),
-                        (lambda m: phases.wake_step(m, DATA4, 0.5), True),
-                        (lambda m: phases.dream_step(m, 0.5), True)]:
+                        (lambda m: phases.positive_step(m, DATA4, 0.5), True),
+                        (lambda m: phases.negative_step(m, 0.5), True)]:
         model = ml.copy()
         step(model)
         assert (np.max(np.abs(as_vector(model) - as_vector(ml))) > 1e-2) == moves
@@ -93,9 +93,9 @@ def test_alternate_phases_equals_explicit_steps(lr, block, T):
     reference = []
     for _ in range(5):
         for _ in range(block):
-            phases.wake_step(slow, DATA4, lr)
+            phases.positive_step(slow, DATA4, lr)
         for _ in range(block):
-            phases.dream_step(slow, lr)
+            phases.negative_step(slow, lr)
         reference.append(exact.log_likelihood(slow, DATA4))
     np.testing.assert_allclose(fast.W, slow.W, atol=1e-12)
     np.testing.assert_allclose(fast.b, slow.b, atol=1e-12)
@@ -208,8 +208,8 @@ def test_statistics_covariance_matches_brute_force_and_the_hessian(T):
 # Bad inputs
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("call", [
-    lambda m: phases.wake_step(m, DATA4, 0.1),
-    lambda m: phases.dream_step(m, 0.1),
+    lambda m: phases.positive_step(m, DATA4, 0.1),
+    lambda m: phases.negative_step(m, 0.1),
     lambda m: phases.both_step(m, DATA4, 0.1),
     lambda m: phases.alternate_phases(m, DATA4, 0.1, 1, 1),
     lambda m: phases.periodic_orbit(m, DATA4, 0.1, 1),
@@ -236,7 +236,7 @@ def test_alternation_validates_its_arguments(kwargs, error, word):
 
 def test_data_must_match_the_model_and_be_binary():
     with pytest.raises(ValueError, match="columns"):
-        phases.wake_step(FullyVisibleBM.zeros(3), DATA4, 0.1)
+        phases.positive_step(FullyVisibleBM.zeros(3), DATA4, 0.1)
     with pytest.raises(ValueError, match="binary"):
         phases.periodic_orbit(FullyVisibleBM.zeros(4), DATA4 * 2, 0.1, 1)
     with pytest.raises(ValueError, match="n_cycles"):
@@ -275,5 +275,5 @@ def test_phases_explorer_shows_the_two_terms_of_the_log_likelihood():
     with pytest.raises(ValueError, match="at most 6"):
         PhasesExplorer(FullyVisibleBM.zeros(7), np.zeros((2, 7)))
     cases = benchmark_cases()
-    assert [name for name, _, _ in cases] == ["phases.wake_step", "phases.dream_step",
+    assert [name for name, _, _ in cases] == ["phases.positive_step", "phases.negative_step",
                                               "phases.both_step", "phases.both_x20"]

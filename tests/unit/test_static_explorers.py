@@ -60,7 +60,7 @@ def _live_hopfield(explorer, values: dict) -> bytes:
     return explorer.png
 
 
-LIVE = {"PhasesExplorer": _live_phases, "DreamExplorer": _live_hopfield}
+LIVE = {"PhasesExplorer": _live_phases, "UnlearningExplorer": _live_hopfield}
 CASES = [(m, i) for m in EXPLORER_MODULES for i in range(1)]
 
 

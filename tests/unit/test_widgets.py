@@ -62,8 +62,8 @@ def test_phases_explorer_steps_match_the_package():
     data = np.array([[1, 1, 0], [0, 1, 1]])
     explorer = PhasesExplorer(FullyVisibleBM.zeros(3), data, lr=0.5)
     reference = FullyVisibleBM.zeros(3)
-    for kind, step in [("wake", lambda m: phases.wake_step(m, data, 0.5)),
-                       ("dream", lambda m: phases.dream_step(m, 0.5)),
+    for kind, step in [("wake", lambda m: phases.positive_step(m, data, 0.5)),
+                       ("dream", lambda m: phases.negative_step(m, 0.5)),
                        ("both", lambda m: phases.both_step(m, data, 0.5))]:
         explorer.step(kind)
         step(reference)
