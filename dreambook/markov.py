@@ -315,7 +315,7 @@ def expected_reconstruction_error(rbm, data, max_units=MICROSCOPE_MAX_UNITS) -> 
     1.0
     """
     check_model(rbm, RBM, "rbm")
-    _check_small(rbm, max_units, "expected_reconstruction_error")
+    check_small_rbm(rbm, max_units, "expected_reconstruction_error")
     data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
     Q, R = block_gibbs_matrices(rbm, max_units=max_units)
     V = all_states(rbm.n_visible)
