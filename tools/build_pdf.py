@@ -35,6 +35,14 @@ FONTS = r"""
 \setmonofont{DejaVu Sans Mono}[Scale=0.85]
 """
 
+# sphinx-jupyterbook-latex loads unicode-math after this preamble; unicode-math maps \setminus
+# to U+29F5 (reverse solidus operator), which Latin Modern Math lacks. \setminus becomes the
+# backslash as a binary operator, as in plain LaTeX. unicode-math defines its symbols in
+# \AtBeginDocument code registered after ours, hence the later hook begindocument/end.
+PREAMBLE = r"""
+\usepackage{amsmath}\usepackage{amssymb}
+\AddToHook{begindocument/end}{\renewcommand{\setminus}{\mathbin{\backslash}}}
+"""
 
 # Jupyter Book's LaTeX class loads bbm.sty (blackboard-bold digits), which Debian ships only in
 # the 1.4 GB texlive-fonts-extra. The book writes no \mathbbm; this stand-in keeps the class
@@ -63,7 +71,7 @@ def _pdf_config(build_dir: Path) -> Path:
         # Sphinx's own defaults for xelatex load polyglossia; keep them, and let
         # long code lines break rather than run off the page.
         "sphinxsetup": "verbatimwrapslines=true, verbatimforcewraps=true",
-        "preamble": r"\usepackage{amsmath}\usepackage{amssymb}",
+        "preamble": PREAMBLE,
     }
     config["latex"] = {"latex_documents": {"targetname": f"{NAME}.tex"}}
     build_dir.mkdir(parents=True, exist_ok=True)
