@@ -1,17 +1,25 @@
 """The static website's explorers show what the live explorer draws.
 
-For every explorer of every chapter (built as ``benchmark_cases()`` builds it),
-its static grid is drawn (on a reduced grid, to keep the test short) and a
-sample of states is compared pixel for pixel with the picture the live explorer
-draws when a reader moves its controls (or clicks its buttons) to that state.
+For every explorer class ``dreambook.widgets`` exports (one instance of each,
+built as its module's ``benchmark_cases()`` builds it), its static grid is drawn
+(on a reduced grid, to keep the test short) and a sample of states is compared
+pixel for pixel with the picture the live explorer draws when a reader moves its
+controls (or clicks its buttons) to that state. Explorers whose state cannot be
+gridded by their controls alone (step counters: a slider over checkpoints
+instead) must say so on the page (``static_note``), and the executed notebooks
+must carry that note.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
+import html
 import importlib
+import inspect
 import itertools
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,21 +27,45 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
+import dreambook.widgets as widgets_pkg  # noqa: E402
 from dreambook.widgets import EXPLORER_MODULES  # noqa: E402
 from dreambook.widgets.base import Explorer  # noqa: E402
 from dreambook.widgets.static import (METADATA_KEY, StaticControl, build_static,  # noqa: E402
                                       controls_from_widgets, decode_image, render_static_html)
 
 
-def _explorers(module: str) -> list:
-    """The explorers a module's benchmark_cases() builds (found in the callbacks)."""
+#: Every explorer class the package exports (the base class itself excluded).
+EXPLORER_CLASSES = sorted(name for name in widgets_pkg.__all__
+                          if inspect.isclass(getattr(widgets_pkg, name))
+                          and issubclass(getattr(widgets_pkg, name), Explorer)
+                          and getattr(widgets_pkg, name) is not Explorer)
+
+
+@functools.lru_cache(maxsize=None)
+def _built(module: str) -> tuple:
+    """The explorers a module's benchmark_cases() builds (found in the callbacks), built once."""
     found = []
     for _name, update, _values in importlib.import_module(f"dreambook.widgets.{module}").benchmark_cases():
         cells = [c.cell_contents for c in (update.__closure__ or ())]
         for obj in cells + list(update.__defaults__ or ()):
             if isinstance(obj, Explorer) and all(obj is not f for f in found):
                 found.append(obj)
-    return found[:1]
+    return tuple(found)
+
+
+def _explorers(module: str) -> list:
+    """The first explorer a module's benchmark_cases() builds."""
+    return list(_built(module)[:1])
+
+
+def _explorer_of_class(name: str):
+    """One explorer of class ``name``, as its module's benchmark_cases() builds it."""
+    module = getattr(widgets_pkg, name).__module__.rsplit(".", 1)[-1]
+    assert module in EXPLORER_MODULES, f"{name} lives in {module}, which EXPLORER_MODULES leaves out"
+    for explorer in _built(module):
+        if type(explorer).__name__ == name:
+            return explorer
+    raise AssertionError(f"dreambook.widgets.{module}.benchmark_cases() builds no {name}")
 
 
 def _live_default(explorer, values: dict) -> bytes:
@@ -61,16 +93,30 @@ def _live_hopfield(explorer, values: dict) -> bytes:
 
 
 LIVE = {"PhasesExplorer": _live_phases, "UnlearningExplorer": _live_hopfield}
-CASES = [(m, i) for m in EXPLORER_MODULES for i in range(1)]
+
+
+def test_every_exported_explorer_is_covered():
+    """The list below is the package's, not a copy: a new explorer class is tested automatically."""
+    assert len(EXPLORER_CLASSES) >= 12, EXPLORER_CLASSES
+    for name in ("CDExplorer", "EncoderExplorer", "UnlearningExplorer", "TemperatureExplorer",
+                 "AISExplorer", "DreamGalleryExplorer", "PhasesExplorer", "SamplingExplorer",
+                 "ReplayExplorer", "WakeSleepExplorer", "PathTemperatureExplorer",
+                 "NoiseRatioExplorer"):
+        assert name in EXPLORER_CLASSES
+    # Every explorer module's explorers are exported (so none escapes the test below).
+    for module in EXPLORER_MODULES:
+        mod = importlib.import_module(f"dreambook.widgets.{module}")
+        for attr, obj in vars(mod).items():
+            if inspect.isclass(obj) and issubclass(obj, Explorer) and obj is not Explorer \
+                    and obj.__module__ == mod.__name__:
+                assert attr in EXPLORER_CLASSES, f"{mod.__name__}.{attr} is not exported"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", EXPLORER_MODULES)
-def test_static_pictures_are_the_live_pictures(module):
-    explorers = _explorers(module)
-    assert explorers, f"dreambook.widgets.{module}.benchmark_cases() builds no Explorer"
-    for explorer in explorers:
-        name = type(explorer).__name__
+@pytest.mark.parametrize("name", EXPLORER_CLASSES)
+def test_static_pictures_are_the_live_pictures(name):
+    for explorer in [_explorer_of_class(name)]:
+        assert type(explorer).__name__ == name
         before = decode_image(explorer.png)
         if name in LIVE:  # checkpoints: keep the grid short
             explorer.static_checkpoints = explorer.static_checkpoints[:3]
@@ -93,6 +139,37 @@ def test_static_pictures_are_the_live_pictures(module):
             assert stored.shape == drawn.shape
             assert np.array_equal(stored, drawn), f"{name} at {values}: picture differs"
             assert alt == explorer.alt, f"{name} at {values}: alt text differs"
+
+
+#: Explorers the website cannot grid by their live controls' own values (step counters,
+#: driven by buttons): they offer a slider over stored checkpoints instead.
+CHECKPOINT_CLASSES = [name for name in EXPLORER_CLASSES
+                      if getattr(widgets_pkg, name).static_controls is not Explorer.static_controls]
+
+
+def test_checkpoint_explorers_are_the_button_driven_ones():
+    assert CHECKPOINT_CLASSES == ["PhasesExplorer", "UnlearningExplorer"]
+
+
+@pytest.mark.parametrize("name", CHECKPOINT_CLASSES)
+def test_explorers_not_gridded_by_their_controls_say_so(name):
+    """A checkpoint grid (not the live controls' own values) is explained on the page."""
+    cls = getattr(widgets_pkg, name)
+    assert cls.static_note, f"{name} offers checkpoints on the website but no static_note says so"
+    spec = {"controls": [{"label": "x", "labels": ["0"], "kind": "slider", "index": 0}],
+            "mime": "image/webp", "images": ["AAAA"], "states": [[0, "a"]], "note": cls.static_note}
+    assert html.escape(cls.static_note) in render_static_html(spec)
+    # The executed chapters carry the note in every stored explorer of this class.
+    stored = 0
+    for path in sorted((Path(__file__).resolve().parents[2] / "book").glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            for output in cell.get("outputs", []):
+                spec = output.get("metadata", {}).get(METADATA_KEY)
+                text = "".join(output.get("data", {}).get("text/plain", ""))
+                if spec is not None and text.startswith(f"{name}("):
+                    stored += 1
+                    assert spec["note"] == cls.static_note, f"{path.name}: {name} stored without its note"
+    assert stored, f"no executed chapter stores a static {name}"
 
 
 def test_grid_from_widgets_thins_sliders_and_keeps_choices():
