@@ -422,6 +422,14 @@ SLIP_CAUGHT_BY["replay-order"] = "test_q1_other_learning_rate"
 SLIPS["inverse-optimization"] = ("    before = x[0] - task.velocity", "    before = x[0]")
 SLIP_CAUGHT_BY["inverse-optimization"] = "test_q1_initial_velocity"
 
+# A second slip, in question 2, where a later question's hidden tests substitute question 2's reference
+# (reference.use, entered more than once by them): it must cost points in question 2 only.
+# hopfield-unlearning: the tolerance dropped from the stability check, so a tie that rounding puts a
+# hair below zero counts as a flip; caught by a public test of question 2.
+SLIPS_Q2 = {"hopfield-unlearning": ("return np.all(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
+                                    "return np.all(xi * (xi @ np.asarray(W)) >= 0, axis=1)")}
+SLIP_Q2_CAUGHT_BY = {"hopfield-unlearning": "test_q2_values"}
+
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
     nb = copy.deepcopy(nb)
@@ -458,6 +466,9 @@ def graded(generated, tmp_path_factory):
         if name in SLIPS:
             _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS[name]),
                    folder / "slip.ipynb")
+        if name in SLIPS_Q2:
+            _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS_Q2[name]),
+                   folder / "slip-q2.ipynb")
         folders[name] = folder
     other = next(n for n in NAMES if n != BAD_BATCH)
     bad_folder = base / "bad"
@@ -546,6 +557,17 @@ def test_one_slip_costs_one_question(graded, name):
         {q: ag.possible[q] for q in ag.questions if q != "q1"}, row["notes"]
     caught = SLIP_CAUGHT_BY.get(name, "test_q1_other_temperature")
     assert any(caught in note for note in row["notes"]), \
+        "the slip is visible to the student: a public test fails"
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS_Q2))
+def test_one_slip_in_question_2_costs_question_2_only(graded, name):
+    row = graded["normal"][name]["slip-q2"]
+    ag = graded["autograders"][name]
+    assert 0 < row["scores"]["q2"] < ag.possible["q2"], row["notes"]
+    assert {q: row["scores"][q] for q in ag.questions if q != "q2"} == \
+        {q: ag.possible[q] for q in ag.questions if q != "q2"}, row["notes"]
+    assert any(SLIP_Q2_CAUGHT_BY[name] in note for note in row["notes"]), \
         "the slip is visible to the student: a public test fails"
 
 
