@@ -429,6 +429,12 @@ SLIP_CAUGHT_BY["inverse-optimization"] = "test_q1_initial_velocity"
 SLIPS_Q2 = {"hopfield-unlearning": ("return np.all(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
                                     "return np.all(xi * (xi @ np.asarray(W)) >= 0, axis=1)")}
 SLIP_Q2_CAUGHT_BY = {"hopfield-unlearning": "test_q2_values"}
+# A slip that changes almost every answer of question 2 (any unit instead of every unit): the public
+# tests of questions 3 and 5 check the notebook's own values and fail with it, but their hidden tests,
+# which call question 2's reference, must pass (with the student's stable_patterns they fail).
+SLIPS_Q2_WIDE = {"hopfield-unlearning": ("return np.all(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
+                                         "return np.any(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)")}
+SLIP_Q2_WIDE_HIDDEN = {"hopfield-unlearning": ("test_q3_hidden_with_reference", "test_q5_hidden_stopping_rule")}
 
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
@@ -469,6 +475,9 @@ def graded(generated, tmp_path_factory):
         if name in SLIPS_Q2:
             _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS_Q2[name]),
                    folder / "slip-q2.ipynb")
+        if name in SLIPS_Q2_WIDE:
+            _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS_Q2_WIDE[name]),
+                   folder / "slip-q2-wide.ipynb")
         folders[name] = folder
     other = next(n for n in NAMES if n != BAD_BATCH)
     bad_folder = base / "bad"
@@ -569,6 +578,18 @@ def test_one_slip_in_question_2_costs_question_2_only(graded, name):
         {q: ag.possible[q] for q in ag.questions if q != "q2"}, row["notes"]
     assert any(SLIP_Q2_CAUGHT_BY[name] in note for note in row["notes"]), \
         "the slip is visible to the student: a public test fails"
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS_Q2_WIDE))
+def test_later_hidden_tests_use_question_2_reference(graded, name):
+    row = graded["normal"][name]["slip-q2-wide"]
+    ag = graded["autograders"][name]
+    assert row["scores"]["q2"] == 0 and row["scores"]["q1"] == ag.possible["q1"], row["notes"]
+    failed = " ".join(row["notes"])
+    for test in SLIP_Q2_WIDE_HIDDEN[name]:
+        assert f"def {test}(" in ag.tests[f"q{test[6]}"], test
+        assert test not in failed, (test, row["notes"])
+    assert "hidden test_q3" not in failed and "hidden test_q5" not in failed, row["notes"]
 
 
 @pytest.mark.parametrize("name", NAMES)
