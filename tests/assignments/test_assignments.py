@@ -422,6 +422,20 @@ SLIP_CAUGHT_BY["replay-order"] = "test_q1_other_learning_rate"
 SLIPS["inverse-optimization"] = ("    before = x[0] - task.velocity", "    before = x[0]")
 SLIP_CAUGHT_BY["inverse-optimization"] = "test_q1_initial_velocity"
 
+# A second slip, in question 2, where a later question's hidden tests substitute question 2's reference
+# (reference.use, entered more than once by them): it must cost points in question 2 only.
+# hopfield-unlearning: the tolerance dropped from the stability check, so a tie that rounding puts a
+# hair below zero counts as a flip; caught by a public test of question 2.
+SLIPS_Q2 = {"hopfield-unlearning": ("return np.all(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
+                                    "return np.all(xi * (xi @ np.asarray(W)) >= 0, axis=1)")}
+SLIP_Q2_CAUGHT_BY = {"hopfield-unlearning": "test_q2_values"}
+# A slip that changes almost every answer of question 2 (any unit instead of every unit): the public
+# tests of questions 3 and 5 check the notebook's own values and fail with it, but their hidden tests,
+# which call question 2's reference, must pass (with the student's stable_patterns they fail).
+SLIPS_Q2_WIDE = {"hopfield-unlearning": ("return np.all(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
+                                         "return np.any(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)")}
+SLIP_Q2_WIDE_HIDDEN = {"hopfield-unlearning": ("test_q3_hidden_with_reference", "test_q5_hidden_stopping_rule")}
+
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
     nb = copy.deepcopy(nb)
@@ -458,6 +472,12 @@ def graded(generated, tmp_path_factory):
         if name in SLIPS:
             _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS[name]),
                    folder / "slip.ipynb")
+        if name in SLIPS_Q2:
+            _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS_Q2[name]),
+                   folder / "slip-q2.ipynb")
+        if name in SLIPS_Q2_WIDE:
+            _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS_Q2_WIDE[name]),
+                   folder / "slip-q2-wide.ipynb")
         folders[name] = folder
     other = next(n for n in NAMES if n != BAD_BATCH)
     bad_folder = base / "bad"
@@ -547,6 +567,29 @@ def test_one_slip_costs_one_question(graded, name):
     caught = SLIP_CAUGHT_BY.get(name, "test_q1_other_temperature")
     assert any(caught in note for note in row["notes"]), \
         "the slip is visible to the student: a public test fails"
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS_Q2))
+def test_one_slip_in_question_2_costs_question_2_only(graded, name):
+    row = graded["normal"][name]["slip-q2"]
+    ag = graded["autograders"][name]
+    assert 0 < row["scores"]["q2"] < ag.possible["q2"], row["notes"]
+    assert {q: row["scores"][q] for q in ag.questions if q != "q2"} == \
+        {q: ag.possible[q] for q in ag.questions if q != "q2"}, row["notes"]
+    assert any(SLIP_Q2_CAUGHT_BY[name] in note for note in row["notes"]), \
+        "the slip is visible to the student: a public test fails"
+
+
+@pytest.mark.parametrize("name", sorted(SLIPS_Q2_WIDE))
+def test_later_hidden_tests_use_question_2_reference(graded, name):
+    row = graded["normal"][name]["slip-q2-wide"]
+    ag = graded["autograders"][name]
+    assert row["scores"]["q2"] == 0 and row["scores"]["q1"] == ag.possible["q1"], row["notes"]
+    failed = " ".join(row["notes"])
+    for test in SLIP_Q2_WIDE_HIDDEN[name]:
+        assert f"def {test}(" in ag.tests[f"q{test[6]}"], test
+        assert test not in failed, (test, row["notes"])
+    assert "hidden test_q3" not in failed and "hidden test_q5" not in failed, row["notes"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -1002,3 +1045,22 @@ def test_pcd_and_ais_statistical_tests_rarely_fail_a_correct_submission():
         x = w[rng.integers(0, 64, size=(500, 4000))]
         failures += int(np.sum(np.abs(x.mean(axis=1) - w.mean()) >= 4 * x.std(axis=1) / np.sqrt(4000)))
     assert failures <= 4
+
+
+def test_reference_block_can_be_entered_again():
+    """``given = reference.use(...)`` is entered more than once by some hidden tests (in a loop, or two
+    ``with given:``), as the ``contextlib.nullcontext()`` it stands for under Otter can be."""
+    class FakeSession:
+        substitutes = {"earlier": abs}
+
+    session = FakeSession()
+    given = grade.Reference(session).use(stable_patterns=len)
+    for _ in range(3):
+        with given:
+            assert session.substitutes == {"earlier": abs, "stable_patterns": len}
+        assert session.substitutes == {"earlier": abs}
+    with given:
+        with given:
+            pass
+        assert session.substitutes["stable_patterns"] is len
+    assert session.substitutes == {"earlier": abs}
