@@ -18,7 +18,7 @@ class NoiseRatioExplorer(Explorer):
     :math:`\nu`, and the callback only moves the drawn points, so it answers at once.
     Left: squared parameter error of NCE (one dot per data set) against that of ML
     at the same data set, with the diagonal where the two are equal. Right: the
-    median error ratio NCE / ML against :math:`\nu` for the chosen noise, with the
+    median ratio of NCE to ML error against :math:`\nu` for the chosen noise, with the
     chosen :math:`\nu` marked.
 
     Parameters
@@ -75,7 +75,7 @@ class NoiseRatioExplorer(Explorer):
         self.mark.set_data([self.nus[k]], [self.ratio[noise][k]])
         return (f"Left: NCE against ML squared parameter error for {err.size} data sets, noise "
                 f"'{noise}', nu = {self.nus[k]:g}; {int(np.sum(err > self.ml))} of them lie above the "
-                f"diagonal. Right: median error ratio NCE / ML against nu, "
+                f"diagonal. Right: median ratio of NCE to ML error against nu, "
                 f"{self.ratio[noise][k]:.2f} at the chosen nu, "
                 f"{self.ratio[noise][-1]:.2f} at the largest.")
 
