@@ -152,3 +152,42 @@ def test_rendered_page_has_buttons_only_with_repo(argv, tmp_path, monkeypatch):
         # The theme's own credits are the only web addresses left on the page.
         assert all(re.match(r"https://(www\.)?(sphinx-doc\.org|jupyterbook\.org|executablebooks\.org)", h)
                    for h in external), external
+
+
+def _toc_files(node):
+    if isinstance(node, dict):
+        if "file" in node:
+            yield node["file"]
+        for value in node.values():
+            yield from _toc_files(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _toc_files(value)
+
+
+def _page_title(path: Path) -> str:
+    """The first level-1 heading of a toc page (.md or .ipynb)."""
+    if path.suffix == ".ipynb":
+        import json
+
+        lines = [line for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "markdown"
+                 for line in "".join(cell["source"]).splitlines()]
+    else:
+        lines = path.read_text().splitlines()
+    return next(line[2:] for line in lines if line.startswith("# "))
+
+
+def test_no_page_title_holds_math():
+    """Titles appear in every page's sidebar, also on pages without MathJax (search, index),
+    where ``$\\lambda$`` would show as raw TeX; titles spell symbols in Unicode instead."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"], *_toc_files(toc["parts"])]
+    titles = {}
+    for name in files:
+        path = next(p for p in (ROOT / f"{name}.md", ROOT / f"{name}.ipynb") if p.exists())
+        titles[name] = _page_title(path)
+    assert len(titles) == len(files) > 20
+    with_math = {name: t for name, t in titles.items() if "$" in t or "\\(" in t}
+    assert not with_math, with_math
