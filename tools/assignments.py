@@ -64,6 +64,7 @@ class Secrets:
     solution_lines: set = field(default_factory=set)
     hidden_tests: dict = field(default_factory=dict)  # test function name -> source
     unmarked_solution_cells: list = field(default_factory=list)  # indices into master cells
+    given_lines: set = field(default_factory=set)  # code lines students see outside any solution
 
 
 def names() -> list[str]:
@@ -112,6 +113,7 @@ def read_secrets(master: Path) -> Secrets:
     nb = json.loads(master.read_text(encoding="utf-8"))
     secrets = Secrets()
     block = None  # "solution" or "tests" while inside such a block
+    given = secrets.given_lines
     for index, cell in enumerate(nb["cells"]):
         if _raw_marker(cell, r"#\s+BEGIN\s+SOLUTION"):
             block = "solution"
@@ -150,9 +152,12 @@ def read_secrets(master: Path) -> Secrets:
             elif _LINE_MARK.search(line):
                 marked = True
                 secrets.solution_lines.add(_LINE_MARK.sub("", line).strip())
+            elif block is None:
+                given.add(line.strip())
         if block == "solution" and not marked:
             secrets.unmarked_solution_cells.append(index)
-    secrets.solution_lines -= _GENERIC
+    # A line the student is given in the open (a helper's body that a solution repeats) is no secret.
+    secrets.solution_lines -= _GENERIC | given
     secrets.solution_lines = {line for line in secrets.solution_lines
                               if not line.startswith("#") and len(line) > 3}
     return secrets
