@@ -177,6 +177,10 @@ def test_chl_misses_the_best_output_then_oscillates(two_target_runs):
     assert hist["output"][100, 0, 0] == pytest.approx(0.245, abs=5e-4)
     assert hist["loss"][100] == pytest.approx(0.1265, abs=5e-5)
     assert np.all(np.abs(np.diff(hist["output"][60:120, 0, 0])) < 1e-3)
+    contrast_mean = hist["contrast"].mean(axis=1)          # CHL's objective falls, J stays above 0.125
+    np.testing.assert_allclose(contrast_mean[[20, 120]], [0.1402, 0.0765], atol=5e-5)
+    assert np.all(np.diff(contrast_mean[20:121]) < 0) and hist["loss"][20:121].min() > 0.1265
+    assert 1 + np.argmax(np.diff(hist["loss"]) > 0.01) == 134    # the cost first jumps
     # then the cost rises and the output flips between basins from step to step
     np.testing.assert_allclose(hist["loss"][[200, 299]], [0.1702, 0.2221], atol=5e-5)
     jumps = np.abs(np.diff(hist["output"][150:, 0, 0]))
