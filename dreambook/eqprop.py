@@ -251,7 +251,11 @@ def true_gradient(net, x, y, tol=1e-12) -> dict:
     the directional derivative of :math:`\partial E/\partial\theta` along :math:`\dot s`.
     """
     x, y = _check_xy(net, x, y)
-    h, o = settle(net, x, tol=tol)
+    return _gradient_at(net, x, y, *settle(net, x, tol=tol))
+
+
+def _gradient_at(net, x, y, h, o) -> dict:
+    """:func:`true_gradient` at an already settled free state ``(h, o)``."""
     _, H = _grad_hess(net, x, h, o, 0.0, y, False)
     rhs = np.concatenate([np.zeros(len(h)), o - y])
     sdot = -np.linalg.solve(H, rhs)
@@ -306,7 +310,12 @@ def train(net, X, Y, rule, n_steps, lr, beta=0.01, tol=1e-12):
     history : dict of arrays, one row per step, before that step's update
         ``"loss"`` (n_steps,): the mean cost :math:`\frac1N\sum_n C(o^0_n)`;
         ``"contrast"`` (n_steps, N): :func:`contrastive_function` per pattern;
-        ``"output"`` (n_steps, N, n_o): the free-phase outputs :math:`o^0_n`.
+        ``"output"`` (n_steps, N, n_o): the free-phase outputs :math:`o^0_n`;
+        ``"cosine"`` (n_steps,): the cosine between the step's mean update and
+        the exact mean gradient :math:`\frac1N\sum_n \partial J_n/\partial\theta`
+        (1 for ``"gradient"``; where it is negative, a small step along the update
+        raises the cost; near a minimum of :math:`J`, where the gradient
+        vanishes, it measures only the update's own error).
     """
     rule = check_choice(rule, "rule", tuple(RULES))
     n_steps = check_positive_int(n_steps, "n_steps")
@@ -315,23 +324,29 @@ def train(net, X, Y, rule, n_steps, lr, beta=0.01, tol=1e-12):
     X = check_finite_array(X, "X", shape=(None, n_x))
     Y = check_finite_array(Y, "Y", shape=(len(X), n_o))
     net = Network(**net.params)
-    loss_, contrast, output = np.empty(n_steps), np.empty((n_steps, len(X))), np.empty((n_steps, len(X), n_o))
+    loss_, cosine = np.empty(n_steps), np.empty(n_steps)
+    contrast, output = np.empty((n_steps, len(X))), np.empty((n_steps, len(X), n_o))
     for t in range(n_steps):
         total = {k: np.zeros_like(v) for k, v in net.params.items()}
+        grad = np.zeros(sum(v.size for v in total.values()))
         for n, (x, y) in enumerate(zip(X, Y)):
             h0, o0 = settle(net, x, tol=tol)
             hc, oc = settle(net, x, y, clamp_output=True, tol=tol)
             output[t, n], contrast[t, n] = o0, energy(net, x, hc, oc) - energy(net, x, h0, o0)
+            g = _gradient_at(net, x, y, h0, o0)
+            grad += flatten(g)
             if rule == "chl":
                 free, clamped = energy_param_grad(net, x, h0, o0), energy_param_grad(net, x, hc, oc)
                 u = {k: clamped[k] - free[k] for k in _KEYS}
             elif rule == "eqprop":
                 u = eqprop_gradient(net, x, y, beta, symmetric=True, tol=tol)
             else:
-                u = true_gradient(net, x, y, tol=tol)
+                u = g
             for k in _KEYS:
                 total[k] += u[k]
         loss_[t] = np.mean([cost(o, y) for o, y in zip(output[t], Y)])
+        step = flatten(total)
+        cosine[t] = step @ grad / (np.linalg.norm(step) * np.linalg.norm(grad))
         for k in _KEYS:
             setattr(net, k, getattr(net, k) - lr * total[k] / len(X))
-    return net, {"loss": loss_, "contrast": contrast, "output": output}
+    return net, {"loss": loss_, "contrast": contrast, "output": output, "cosine": cosine}

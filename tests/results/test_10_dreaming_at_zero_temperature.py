@@ -20,7 +20,8 @@ theorems' rates and limits), with our own measured values:
   EqProp does not, our own measurement: one input with targets 0.8 and -0.2,
   a 1-1-1 network, 300 full-batch steps at lr 0.1. Gradient and EqProp
   (beta = 0.01) reach the best cost 0.125 (output 0.3); CHL levels off at
-  output 0.245 (cost 0.1265), then oscillates between two energy minima (the
+  output 0.245 (cost 0.1265; its update's cosine with grad J falls from 0.993
+  to below zero, where the cost creeps up), then oscillates between two energy minima (the
   contrastive function E(s^c) - E(s^0) negative at 40 steps, cost 0.222 at the
   end); the same for initial seeds 1-5.
 * Predictive coding (Whittington & Bogacz 2017): relative error of
@@ -181,6 +182,11 @@ def test_chl_misses_the_best_output_then_oscillates(two_target_runs):
     np.testing.assert_allclose(contrast_mean[[20, 120]], [0.1402, 0.0765], atol=5e-5)
     assert np.all(np.diff(contrast_mean[20:121]) < 0) and hist["loss"][20:121].min() > 0.1265
     assert 1 + np.argmax(np.diff(hist["loss"]) > 0.01) == 134    # the cost first jumps
+    cos = hist["cosine"][:134]                    # CHL's update turns orthogonal to, then against, grad J
+    np.testing.assert_allclose(cos[[0, 50]], [0.993, 0.064], atol=5e-4)
+    below = np.flatnonzero(cos < 0)
+    assert below[0] == 102 and below[-1] == 133 and np.all(cos[102:134] < 0)
+    assert np.all(np.diff(hist["loss"][104:134]) > 0) and np.min(np.abs(cos)) > 1e-5   # creeps up
     # then the cost rises and the output flips between basins from step to step
     np.testing.assert_allclose(hist["loss"][[200, 299]], [0.1702, 0.2221], atol=5e-5)
     jumps = np.abs(np.diff(hist["output"][150:, 0, 0]))

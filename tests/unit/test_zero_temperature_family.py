@@ -236,8 +236,12 @@ def test_train_applies_the_rule_and_records_the_phases():
     assert hist["loss"].shape == (1,) and hist["contrast"].shape == (1, 2) and hist["output"].shape == (1, 2, 1)
     assert hist["loss"][0] == pytest.approx(np.mean([eqprop.loss(net, x, y) for x, y in zip(X, Y)]))
     assert hist["contrast"][0, 1] == pytest.approx(eqprop.contrastive_function(net, X[1], Y[1]))
+    grad = np.mean([eqprop.flatten(eqprop.true_gradient(net, x, y)) for x, y in zip(X, Y)], axis=0)
+    assert hist["cosine"][0] == pytest.approx(chl @ grad / np.linalg.norm(chl) / np.linalg.norm(grad),
+                                              abs=1e-12)
     g_trained, g_hist = eqprop.train(net, X, Y, "gradient", n_steps=40, lr=0.5)
     assert np.all(np.diff(g_hist["loss"]) < 0)                                  # descent on J
+    np.testing.assert_allclose(g_hist["cosine"], 1.0, atol=1e-12)
     e_trained, _ = eqprop.train(net, X, Y, "eqprop", n_steps=40, lr=0.5, beta=0.01)
     np.testing.assert_allclose(eqprop.flatten(e_trained.params), eqprop.flatten(g_trained.params),
                                atol=1e-4)
