@@ -30,7 +30,10 @@ with :math:`\rho = \tanh`. The *free phase* settles at
 * **Contrastive Hebbian learning** (Movellan, 1991) clamps the output fully,
   :math:`o = y`, and uses the same difference with the clamped state
   :math:`s^c = (\arg\min_h E(h, y), y)`. It descends the contrastive function
-  :math:`E(s^c) - E(s^0) \ge 0`, which is not :math:`J`.
+  :math:`E(s^c) - E(s^0)`, which is not :math:`J`: it is :math:`\ge 0` only
+  while the free phase reaches the global minimum of :math:`E`, and when no
+  weights fit every target its descent need not lower :math:`J`
+  (:func:`contrastive_function`, :func:`train`).
 
 Fixed points are found by Newton's method on :math:`\nabla_s E` (the Hessian
 is written out below) to a gradient norm below ``tol``; :func:`settle`
