@@ -30,7 +30,10 @@ with :math:`\rho = \tanh`. The *free phase* settles at
 * **Contrastive Hebbian learning** (Movellan, 1991) clamps the output fully,
   :math:`o = y`, and uses the same difference with the clamped state
   :math:`s^c = (\arg\min_h E(h, y), y)`. It descends the contrastive function
-  :math:`E(s^c) - E(s^0) \ge 0`, which is not :math:`J`.
+  :math:`E(s^c) - E(s^0)`, which is not :math:`J`: it is :math:`\ge 0` only
+  while the free phase reaches the global minimum of :math:`E`, and when no
+  weights fit every target its descent need not lower :math:`J`
+  (:func:`contrastive_function`, :func:`train`).
 
 Fixed points are found by Newton's method on :math:`\nabla_s E` (the Hessian
 is written out below) to a gradient norm below ``tol``; :func:`settle`
@@ -46,7 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_generator, check_finite_array, check_positive_float
+from ._validation import (as_generator, check_choice, check_finite_array, check_positive_float,
+                          check_positive_int)
 
 __all__ = ["Network", "settle", "energy", "energy_param_grad", "cost", "eqprop_gradient",
            "chl_direction", "true_gradient", "flatten"]
@@ -152,11 +156,14 @@ def _damped_newton_step(H, g):
             lam = 1e-6 if lam == 0.0 else 10.0 * lam
 
 
-def settle(net, x, y=None, beta=0.0, clamp_output=False, tol=1e-12, max_iter=200):
+def settle(net, x, y=None, beta=0.0, clamp_output=False, tol=1e-12, max_iter=200, init=None):
     r"""Settle to a fixed point: :math:`\arg\min_s E + \beta C` (or :math:`E(h, y)` over :math:`h` when clamped).
 
-    Newton's method from the feedforward guess (damped where the Hessian is
-    not positive definite), halving the step if the energy would rise. Returns ``(h, o)``.
+    Newton's method from the feedforward guess :math:`h = W_1x + b_1`,
+    :math:`o = W_2\rho(h) + b_2` (or from ``init = (h, o)`` if given), damped
+    where the Hessian is not positive definite, halving the step if the energy
+    would rise. Returns ``(h, o)``. When the energy has several minima, the one
+    found is the one this descent reaches from its starting state.
 
     Raises
     ------
@@ -170,8 +177,15 @@ def settle(net, x, y=None, beta=0.0, clamp_output=False, tol=1e-12, max_iter=200
         raise ValueError(f"beta must be finite, got {beta}")
     if (beta != 0.0 or clamp_output) and y is None:
         raise ValueError("y (the target) is required when beta != 0 or the output is clamped")
-    h = net.W1 @ x + net.b1
-    o = y.copy() if clamp_output else net.W2 @ _rho(h) + net.b2
+    if init is None:
+        h = net.W1 @ x + net.b1
+        o = net.W2 @ _rho(h) + net.b2
+    else:
+        n_h, n_o = net.sizes[1:]
+        h = check_finite_array(init[0], "init[0] (h)", shape=(n_h,)).copy()
+        o = check_finite_array(init[1], "init[1] (o)", shape=(n_o,)).copy()
+    if clamp_output:
+        o = y.copy()
 
     def total(h_, o_):
         return energy(net, x, h_, o_) + (beta * cost(o_, y) if beta else 0.0)
@@ -240,7 +254,11 @@ def true_gradient(net, x, y, tol=1e-12) -> dict:
     the directional derivative of :math:`\partial E/\partial\theta` along :math:`\dot s`.
     """
     x, y = _check_xy(net, x, y)
-    h, o = settle(net, x, tol=tol)
+    return _gradient_at(net, x, y, *settle(net, x, tol=tol))
+
+
+def _gradient_at(net, x, y, h, o) -> dict:
+    """:func:`true_gradient` at an already settled free state ``(h, o)``."""
     _, H = _grad_hess(net, x, h, o, 0.0, y, False)
     rhs = np.concatenate([np.zeros(len(h)), o - y])
     sdot = -np.linalg.solve(H, rhs)
@@ -257,4 +275,81 @@ def loss(net, x, y, tol=1e-12) -> float:
     return cost(settle(net, x, tol=tol)[1], y)
 
 
-__all__.append("loss")
+__all__ += ["loss", "contrastive_function", "train", "RULES"]
+
+
+def contrastive_function(net, x, y, tol=1e-12) -> float:
+    r"""Movellan's contrastive function :math:`E(s^c) - E(s^0)`, whose gradient CHL follows.
+
+    It is :math:`\ge 0` whenever the free phase reaches the *global* minimum of
+    :math:`E` (the clamped state is a constrained minimum, so its energy is at
+    least the global one). A negative value therefore proves that the free
+    phase sits in a higher local minimum: the energy has at least two minima.
+    """
+    x, y = _check_xy(net, x, y)
+    hc, oc = settle(net, x, y, clamp_output=True, tol=tol)
+    h0, o0 = settle(net, x, tol=tol)
+    return energy(net, x, hc, oc) - energy(net, x, h0, o0)
+
+
+#: The learning rules :func:`train` knows: name -> what the update follows.
+RULES = {"gradient": "the exact gradient of J (implicit differentiation)",
+         "eqprop": "the symmetric equilibrium-propagation estimate at nudging beta",
+         "chl": "contrastive Hebbian learning, output clamped to the target"}
+
+
+def train(net, X, Y, rule, n_steps, lr, beta=0.01, tol=1e-12):
+    r"""Full-batch training: :math:`\theta \leftarrow \theta - \eta\,\frac1N\sum_n u_n(\theta)`.
+
+    The update :math:`u_n` of pattern :math:`(x_n, y_n)` is, by ``rule``:
+    ``"gradient"``, :math:`\partial J_n/\partial\theta` (:func:`true_gradient`);
+    ``"eqprop"``, the symmetric estimate at ``beta`` (:func:`eqprop_gradient`);
+    ``"chl"``, :math:`\partial_\theta E(s^c) - \partial_\theta E(s^0)` (:func:`chl_direction`).
+    ``net`` is not modified.
+
+    Returns
+    -------
+    trained : Network
+    history : dict of arrays, one row per step, before that step's update
+        ``"loss"`` (n_steps,): the mean cost :math:`\frac1N\sum_n C(o^0_n)`;
+        ``"contrast"`` (n_steps, N): :func:`contrastive_function` per pattern;
+        ``"output"`` (n_steps, N, n_o): the free-phase outputs :math:`o^0_n`;
+        ``"cosine"`` (n_steps,): the cosine between the step's mean update and
+        the exact mean gradient :math:`\frac1N\sum_n \partial J_n/\partial\theta`
+        (1 for ``"gradient"``; where it is negative, a small step along the update
+        raises the cost; near a minimum of :math:`J`, where the gradient
+        vanishes, it measures only the update's own error).
+    """
+    rule = check_choice(rule, "rule", tuple(RULES))
+    n_steps = check_positive_int(n_steps, "n_steps")
+    lr = check_positive_float(lr, "lr")
+    n_x, _, n_o = net.sizes
+    X = check_finite_array(X, "X", shape=(None, n_x))
+    Y = check_finite_array(Y, "Y", shape=(len(X), n_o))
+    net = Network(**net.params)
+    loss_, cosine = np.empty(n_steps), np.empty(n_steps)
+    contrast, output = np.empty((n_steps, len(X))), np.empty((n_steps, len(X), n_o))
+    for t in range(n_steps):
+        total = {k: np.zeros_like(v) for k, v in net.params.items()}
+        grad = np.zeros(sum(v.size for v in total.values()))
+        for n, (x, y) in enumerate(zip(X, Y)):
+            h0, o0 = settle(net, x, tol=tol)
+            hc, oc = settle(net, x, y, clamp_output=True, tol=tol)
+            output[t, n], contrast[t, n] = o0, energy(net, x, hc, oc) - energy(net, x, h0, o0)
+            g = _gradient_at(net, x, y, h0, o0)
+            grad += flatten(g)
+            if rule == "chl":
+                free, clamped = energy_param_grad(net, x, h0, o0), energy_param_grad(net, x, hc, oc)
+                u = {k: clamped[k] - free[k] for k in _KEYS}
+            elif rule == "eqprop":
+                u = eqprop_gradient(net, x, y, beta, symmetric=True, tol=tol)
+            else:
+                u = g
+            for k in _KEYS:
+                total[k] += u[k]
+        loss_[t] = np.mean([cost(o, y) for o, y in zip(output[t], Y)])
+        step = flatten(total)
+        cosine[t] = step @ grad / (np.linalg.norm(step) * np.linalg.norm(grad))
+        for k in _KEYS:
+            setattr(net, k, getattr(net, k) - lr * total[k] / len(X))
+    return net, {"loss": loss_, "contrast": contrast, "output": output, "cosine": cosine}

@@ -209,6 +209,59 @@ def test_eqprop_bad_inputs():
         eqprop.settle(net, np.ones(2), max_iter=1, tol=1e-300)
 
 
+def test_settle_from_a_given_state_and_the_contrastive_function():
+    net = eqprop.Network.random(2, 3, 2, rng=4, scale=1.0)
+    x, y = np.array([0.7, -0.2]), np.array([0.1, 0.5])
+    h0, o0 = eqprop.settle(net, x)
+    hc, oc = eqprop.settle(net, x, y, clamp_output=True)
+    h1, o1 = eqprop.settle(net, x, init=(hc, oc))      # the same single minimum from elsewhere
+    np.testing.assert_allclose(np.r_[h1, o1], np.r_[h0, o0], atol=1e-10)
+    hci, oci = eqprop.settle(net, x, y, clamp_output=True, init=(h0, o0))   # clamping overrides init's o
+    np.testing.assert_array_equal(oci, y)
+    np.testing.assert_allclose(hci, hc, atol=1e-10)
+    c = eqprop.contrastive_function(net, x, y)
+    assert c == pytest.approx(eqprop.energy(net, x, hc, oc) - eqprop.energy(net, x, h0, o0), abs=1e-14)
+    assert c > 0
+    assert eqprop.contrastive_function(net, x, o0) == pytest.approx(0.0, abs=1e-12)   # target = prediction
+
+
+def test_train_applies_the_rule_and_records_the_phases():
+    net = eqprop.Network.random(2, 3, 1, rng=2, scale=1.0)
+    X, Y = np.array([[1.0, -1.0], [0.5, 0.5]]), np.array([[0.4], [-0.3]])
+    before = eqprop.flatten(net.params)
+    trained, hist = eqprop.train(net, X, Y, "chl", n_steps=1, lr=0.3)
+    np.testing.assert_array_equal(eqprop.flatten(net.params), before)          # input untouched
+    chl = np.mean([eqprop.flatten(eqprop.chl_direction(net, x, y)) for x, y in zip(X, Y)], axis=0)
+    np.testing.assert_allclose(eqprop.flatten(trained.params), before - 0.3 * chl, atol=1e-13)
+    assert hist["loss"].shape == (1,) and hist["contrast"].shape == (1, 2) and hist["output"].shape == (1, 2, 1)
+    assert hist["loss"][0] == pytest.approx(np.mean([eqprop.loss(net, x, y) for x, y in zip(X, Y)]))
+    assert hist["contrast"][0, 1] == pytest.approx(eqprop.contrastive_function(net, X[1], Y[1]))
+    grad = np.mean([eqprop.flatten(eqprop.true_gradient(net, x, y)) for x, y in zip(X, Y)], axis=0)
+    assert hist["cosine"][0] == pytest.approx(chl @ grad / np.linalg.norm(chl) / np.linalg.norm(grad),
+                                              abs=1e-12)
+    g_trained, g_hist = eqprop.train(net, X, Y, "gradient", n_steps=40, lr=0.5)
+    assert np.all(np.diff(g_hist["loss"]) < 0)                                  # descent on J
+    np.testing.assert_allclose(g_hist["cosine"], 1.0, atol=1e-12)
+    e_trained, _ = eqprop.train(net, X, Y, "eqprop", n_steps=40, lr=0.5, beta=0.01)
+    np.testing.assert_allclose(eqprop.flatten(e_trained.params), eqprop.flatten(g_trained.params),
+                               atol=1e-4)
+
+
+def test_train_and_settle_bad_inputs():
+    net = eqprop.Network.random(2, 3, 1, rng=2)
+    X, Y = np.zeros((2, 2)), np.zeros((2, 1))
+    with pytest.raises(ValueError, match="rule must be one of"):
+        eqprop.train(net, X, Y, "backprop", 1, 0.1)
+    with pytest.raises(ValueError, match="Y must have shape"):
+        eqprop.train(net, X, np.zeros((3, 1)), "chl", 1, 0.1)
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+        eqprop.train(net, X, Y, "chl", 1, 0.0)
+    with pytest.raises(ValueError, match="n_steps"):
+        eqprop.train(net, X, Y, "chl", 0, 0.1)
+    with pytest.raises(ValueError, match=r"init\[1\] \(o\) must have shape"):
+        eqprop.settle(net, np.zeros(2), init=(np.zeros(3), np.zeros(2)))
+
+
 # -- predictive coding ---------------------------------------------------------------------
 def test_relaxed_state_is_stationary_and_update_is_local():
     net = pc.PCNetwork.random([2, 3, 2], rng=1)
