@@ -298,7 +298,7 @@ RULES = {"gradient": "the exact gradient of J (implicit differentiation)",
          "chl": "contrastive Hebbian learning, output clamped to the target"}
 
 
-def train(net, X, Y, rule, n_steps, lr, beta=0.01, tol=1e-12):
+def train(net, X, Y, rule, *, n_updates, lr, beta=0.01, tol=1e-12):
     r"""Full-batch training: :math:`\theta \leftarrow \theta - \eta\,\frac1N\sum_n u_n(\theta)`.
 
     The update :math:`u_n` of pattern :math:`(x_n, y_n)` is, by ``rule``:
@@ -311,25 +311,25 @@ def train(net, X, Y, rule, n_steps, lr, beta=0.01, tol=1e-12):
     -------
     trained : Network
     history : dict of arrays, one row per step, before that step's update
-        ``"loss"`` (n_steps,): the mean cost :math:`\frac1N\sum_n C(o^0_n)`;
-        ``"contrast"`` (n_steps, N): :func:`contrastive_function` per pattern;
-        ``"output"`` (n_steps, N, n_o): the free-phase outputs :math:`o^0_n`;
-        ``"cosine"`` (n_steps,): the cosine between the step's mean update and
+        ``"loss"`` (n_updates,): the mean cost :math:`\frac1N\sum_n C(o^0_n)`;
+        ``"contrast"`` (n_updates, N): :func:`contrastive_function` per pattern;
+        ``"output"`` (n_updates, N, n_o): the free-phase outputs :math:`o^0_n`;
+        ``"cosine"`` (n_updates,): the cosine between the step's mean update and
         the exact mean gradient :math:`\frac1N\sum_n \partial J_n/\partial\theta`
         (1 for ``"gradient"``; where it is negative, a small step along the update
         raises the cost; near a minimum of :math:`J`, where the gradient
         vanishes, it measures only the update's own error).
     """
     rule = check_choice(rule, "rule", tuple(RULES))
-    n_steps = check_positive_int(n_steps, "n_steps")
+    n_updates = check_positive_int(n_updates, "n_updates")
     lr = check_positive_float(lr, "lr")
     n_x, _, n_o = net.sizes
     X = check_finite_array(X, "X", shape=(None, n_x))
     Y = check_finite_array(Y, "Y", shape=(len(X), n_o))
     net = Network(**net.params)
-    loss_, cosine = np.empty(n_steps), np.empty(n_steps)
-    contrast, output = np.empty((n_steps, len(X))), np.empty((n_steps, len(X), n_o))
-    for t in range(n_steps):
+    loss_, cosine = np.empty(n_updates), np.empty(n_updates)
+    contrast, output = np.empty((n_updates, len(X))), np.empty((n_updates, len(X), n_o))
+    for t in range(n_updates):
         total = {k: np.zeros_like(v) for k, v in net.params.items()}
         grad = np.zeros(sum(v.size for v in total.values()))
         for n, (x, y) in enumerate(zip(X, Y)):
