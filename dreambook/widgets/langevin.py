@@ -40,11 +40,13 @@ class LangevinExplorer(Explorer):
         The *K* of the short-run negatives in training (one of the step counts).
     floor : float
         :func:`dreambook.langevin.sampling_floor` for the same number of chains.
+    energy, start, K : optional
+        The state shown first (default: the first energy and start, and ``trained_steps``).
     """
 
     static_max_bytes = 1_350_000
 
-    def __init__(self, studies, ring_means, half_side, trained_steps, floor):
+    def __init__(self, studies, ring_means, half_side, trained_steps, floor, energy=None, start=None, K=None):
         import ipywidgets as widgets
 
         if not studies or not all(isinstance(v, dict) and v for v in studies.values()):
@@ -52,15 +54,15 @@ class LangevinExplorer(Explorer):
         self.studies = {e: dict(v) for e, v in studies.items()}
         first = next(iter(next(iter(self.studies.values())).values()))
         starts = list(next(iter(self.studies.values())))
-        for energy, by_start in self.studies.items():
+        for e_name, by_start in self.studies.items():
             if list(by_start) != starts:
-                raise ValueError(f"studies[{energy!r}] must have the starts {starts}, got {list(by_start)}")
-            for start, study in by_start.items():
+                raise ValueError(f"studies[{e_name!r}] must have the starts {starts}, got {list(by_start)}")
+            for s_name, study in by_start.items():
                 if not isinstance(study, ChainStudy):
-                    raise TypeError(f"studies[{energy!r}][{start!r}] must be a ChainStudy, "
+                    raise TypeError(f"studies[{e_name!r}][{s_name!r}] must be a ChainStudy, "
                                     f"got {type(study).__name__}")
                 if study.n_steps != first.n_steps or study.snapshots.shape != first.snapshots.shape:
-                    raise ValueError(f"studies[{energy!r}][{start!r}] must have the step counts "
+                    raise ValueError(f"studies[{e_name!r}][{s_name!r}] must have the step counts "
                                      f"{first.n_steps} and {first.snapshots.shape[1]} chains")
         self.steps = list(first.n_steps)
         if trained_steps not in self.steps:
@@ -78,11 +80,11 @@ class LangevinExplorer(Explorer):
         g = first.density.shape[0]
         ticks = -L + (2 * L / g) * (np.arange(g) + 0.5)
         self.shading = {}
-        for energy, by_start in self.studies.items():
+        for e_name, by_start in self.studies.items():
             cs = self.ax_c.contourf(ticks, ticks, next(iter(by_start.values())).density, levels=levels,
                                     cmap="Blues", vmin=-0.25 * top, vmax=top)
             cs.set_visible(False)
-            self.shading[energy] = cs
+            self.shading[e_name] = cs
         (self.crosses,) = self.ax_c.plot(self.means[:, 0], self.means[:, 1], "+", color="black", ms=9,
                                          mew=1.5, label="true ring's centres")
         self.dots = self.ax_c.scatter(first.snapshots[0, :, 0], first.snapshots[0, :, 1], s=5,
@@ -118,11 +120,17 @@ class LangevinExplorer(Explorer):
         self.ax_d.legend(frameon=False, fontsize=7.5, loc="upper right")
 
         names = list(self.studies)
+        energy = names[0] if energy is None else energy
+        start = starts[0] if start is None else start
+        K = self.trained_steps if K is None else K
+        for value, name, allowed in [(energy, "energy", names), (start, "start", starts), (K, "K", self.steps)]:
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
         self.energy = widgets.Dropdown(options=[(f"trained with {e} negatives", e) for e in names],
-                                       value=names[0], description="energy")
+                                       value=energy, description="energy")
         self.start = widgets.Dropdown(options=[(_START_LABELS.get(s, s), s) for s in starts],
-                                      value=starts[0], description="start")
-        self.K = widgets.SelectionSlider(options=self.steps, value=self.steps[0], description="K")
+                                      value=start, description="start")
+        self.K = widgets.SelectionSlider(options=self.steps, value=K, description="K")
         self.dynamic = [*self.shading.values(), self.crosses, self.dots, self.to_ring, self.to_model, self.mark, self.title]
         super().__init__(fig, [self.energy, self.start, self.K])
 
