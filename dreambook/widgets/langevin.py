@@ -164,7 +164,7 @@ class LangevinExplorer(Explorer):
 
 
 def benchmark_cases():
-    """(name, update, values) for benchmarks/widgets.py: the K slider, small synthetic energies."""
+    """(name, update, values) for benchmarks/widgets.py: the K slider and the energy, synthetic energies."""
     from .. import langevin
 
     ring = langevin.IsotropicGaussianMixture.ring(8, radius=2.0, s=0.25)
@@ -179,4 +179,6 @@ def benchmark_cases():
         studies[method] = {name: langevin.chain_study(model, ring, x0, steps, 0.1, rng=4)
                            for name, x0 in starts.items()}
     explorer = LangevinExplorer(studies, ring.means, 3.0, trained_steps=20, floor=0.09)
-    return [("langevin.K", lambda K, e=explorer: e.update(energy="short-run", start="noise", K=K), steps)]
+    return [("langevin.K", lambda K, e=explorer: e.update(energy="short-run", start="noise", K=K), steps),
+            ("langevin.energy", lambda name, e=explorer: e.update(energy=name, start="noise", K=20),
+             ["exact", "short-run"] * 4)]

@@ -91,6 +91,8 @@ def test_explorer_rejects_bad_studies(studies):
 
 
 def test_benchmark_cases_cover_the_slider():
-    (name, update, values), = benchmark_cases()
+    (name, update, values), (name2, update2, values2) = benchmark_cases()
     assert name == "langevin.K" and values[0] == 0 and 20 in values
     update(values[-1])
+    assert name2 == "langevin.energy" and set(values2) == {"exact", "short-run"}
+    update2(values2[0])
