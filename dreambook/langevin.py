@@ -50,7 +50,9 @@ from scipy.special import logsumexp
 
 from ._validation import as_generator, check_finite_array, check_positive_float, check_positive_int
 
-__all__ = ["IsotropicGaussianMixture", "RBFEnergy", "langevin", "train_energy", "TrainingHistory"]
+__all__ = ["IsotropicGaussianMixture", "RBFEnergy", "langevin", "train_energy", "TrainingHistory",
+           "langevin_snapshots", "ring_cells", "cell_masses", "cell_shares", "total_variation",
+           "ChainStudy", "chain_study", "sampling_floor"]
 
 
 class IsotropicGaussianMixture:
@@ -227,6 +229,8 @@ class TrainingHistory:
     updates: list = field(default_factory=list)
     train_log_likelihood: list = field(default_factory=list)
     test_log_likelihood: list = field(default_factory=list)
+    #: The negative chains after the last update, shape (n_chains, 2); None for exact negatives.
+    chains: np.ndarray | None = None
 
 
 def train_energy(model: RBFEnergy, data, rng, method: str = "short-run", n_updates: int = 300, lr: float = 0.5,
@@ -270,4 +274,124 @@ def train_energy(model: RBFEnergy, data, rng, method: str = "short-run", n_updat
             history.train_log_likelihood.append(float(-model.energy(data).mean() - log_z))
             if test is not None:
                 history.test_log_likelihood.append(float(-model.energy(test).mean() - log_z))
+    if method != "exact":
+        history.chains = chains.copy()
     return history
+
+
+# --- Where the chains are after K steps -------------------------------------------------------
+def langevin_snapshots(model: RBFEnergy, x0, n_steps, step: float, rng) -> np.ndarray:
+    r"""Positions of the chains after each of the step counts ``n_steps`` (increasing, 0 allowed).
+
+    One run of :func:`langevin`, recorded along the way: snapshot *k* equals
+    ``langevin(model, x0, n_steps[k], step, rng)`` with a fresh generator of the same
+    seed (0 steps: ``x0`` itself). Returns shape (len(n_steps), m, 2).
+    """
+    X = check_finite_array(x0, "x0", shape=(None, 2)).copy()
+    counts = np.asarray(n_steps)
+    if counts.ndim != 1 or counts.size == 0 or not np.issubdtype(counts.dtype, np.integer) \
+            or np.any(counts < 0) or np.any(np.diff(counts) <= 0):
+        raise ValueError(f"n_steps must be a non-empty increasing sequence of integers >= 0, got {n_steps!r}")
+    rng = as_generator(rng)
+    out, done = [], 0
+    for K in counts.tolist():
+        if K > done:
+            X = langevin(model, X, K - done, step, rng)
+            done = K
+        out.append(X.copy())
+    return np.stack(out)
+
+
+def ring_cells(X, n_sectors: int = 8, radii=(1.5, 2.5)) -> np.ndarray:
+    r"""Index of the polar cell of each point: ``n_sectors`` angular sectors centred on the
+    angles :math:`2\pi k/n` (a ring's modes) times the radial bands cut at ``radii``.
+
+    Cell ``sector * (len(radii) + 1) + band``; band 0 is inside ``radii[0]``.
+    """
+    X = check_finite_array(X, "X", shape=(None, 2))
+    n = check_positive_int(n_sectors, "n_sectors")
+    radii = check_finite_array(radii, "radii", ndim=1)
+    if radii.size == 0 or np.any(radii <= 0) or np.any(np.diff(radii) <= 0):
+        raise ValueError(f"radii must be positive and increasing, got {radii.tolist()}")
+    width = 2 * np.pi / n
+    angle = np.mod(np.arctan2(X[:, 1], X[:, 0]) + width / 2, 2 * np.pi)
+    sector = np.minimum((angle // width).astype(int), n - 1)
+    return sector * (radii.size + 1) + np.searchsorted(radii, np.hypot(X[:, 0], X[:, 1]), side="right")
+
+
+def cell_masses(model: RBFEnergy, log_density=None, n_sectors: int = 8, radii=(1.5, 2.5)) -> np.ndarray:
+    r"""Exact probability of each :func:`ring_cells` cell under :math:`p \propto e^{\ell(x)}` on the square.
+
+    :math:`\ell` is ``log_density`` (a function of points, e.g. a mixture's ``log_prob``),
+    by default the model's own :math:`-E_\theta`; the integral is the midpoint rule on the
+    model's quadrature grid.
+    """
+    pts, _ = model.grid()
+    logp = -model.energy(pts) if log_density is None else np.asarray(log_density(pts), float)
+    w = np.exp(logp - logsumexp(logp))
+    return np.bincount(ring_cells(pts, n_sectors, radii), weights=w, minlength=n_sectors * (len(radii) + 1))
+
+
+def cell_shares(X, n_sectors: int = 8, radii=(1.5, 2.5)) -> np.ndarray:
+    """Fraction of the points ``X`` in each :func:`ring_cells` cell."""
+    cells = ring_cells(X, n_sectors, radii)
+    return np.bincount(cells, minlength=n_sectors * (len(radii) + 1)) / cells.size
+
+
+def total_variation(p, q) -> float:
+    r"""Total-variation distance :math:`\tfrac12\sum_c |p_c - q_c|` between two distributions over cells."""
+    p = check_finite_array(p, "p", ndim=1)
+    q = check_finite_array(q, "q", shape=p.shape)
+    return float(0.5 * np.abs(p - q).sum())
+
+
+@dataclass
+class ChainStudy:
+    """Chains of one energy from one start, recorded after each step count (:func:`chain_study`)."""
+
+    n_steps: list
+    snapshots: np.ndarray  # (len(n_steps), m, 2)
+    tv_data: np.ndarray  # total variation to the data's cell masses, per step count
+    tv_model: np.ndarray  # total variation to the model's own exact cell masses
+    density: np.ndarray  # the model's exact density on its quadrature grid, (n_grid, n_grid), rows = y
+    mode_mass: np.ndarray  # the model's exact mass in each sector's ring band, (n_sectors,)
+
+
+def chain_study(model: RBFEnergy, data: IsotropicGaussianMixture, x0, n_steps, step: float, rng,
+                n_sectors: int = 8, radii=(1.5, 2.5)) -> ChainStudy:
+    r"""Run Langevin chains of ``model`` from ``x0`` and measure them after each step count.
+
+    At each *K* in ``n_steps`` the chains' shares of the :func:`ring_cells` cells are
+    compared (:func:`total_variation`) with the exact cell masses of the data density
+    ``data`` and of the model's own density :math:`e^{-E_\theta}/Z`. A chain that has
+    mixed is close to the second; a good sampler of the data is close to the first.
+    """
+    if not isinstance(model, RBFEnergy):
+        raise TypeError(f"model must be an RBFEnergy, got {type(model).__name__}")
+    if not isinstance(data, IsotropicGaussianMixture):
+        raise TypeError(f"data must be an IsotropicGaussianMixture, got {type(data).__name__}")
+    snaps = langevin_snapshots(model, x0, n_steps, step, rng)
+    q_data = cell_masses(model, data.log_prob, n_sectors, radii)
+    q_model = cell_masses(model, None, n_sectors, radii)
+    shares = [cell_shares(X, n_sectors, radii) for X in snaps]
+    pts, _ = model.grid()
+    density = np.exp(model.log_prob(pts)).reshape(model.n_grid, model.n_grid)
+    band = 1 if len(radii) >= 2 else 0
+    return ChainStudy([int(k) for k in n_steps], snaps,
+                      np.array([total_variation(s, q_data) for s in shares]),
+                      np.array([total_variation(s, q_model) for s in shares]),
+                      density, q_model.reshape(n_sectors, -1)[:, band].copy())
+
+
+def sampling_floor(model: RBFEnergy, data: IsotropicGaussianMixture, n_points: int, n_repeats: int, rng,
+                   n_sectors: int = 8, radii=(1.5, 2.5)) -> float:
+    """Median total variation between ``n_points`` exact draws of ``data`` and its exact cell masses.
+
+    The distance a perfect sampler with that many chains would still show.
+    """
+    n_points = check_positive_int(n_points, "n_points")
+    n_repeats = check_positive_int(n_repeats, "n_repeats")
+    rng = as_generator(rng)
+    q = cell_masses(model, data.log_prob, n_sectors, radii)
+    return float(np.median([total_variation(cell_shares(data.sample(n_points, rng), n_sectors, radii), q)
+                            for _ in range(n_repeats)]))

@@ -14,6 +14,7 @@ from .base import Explorer, time_callback
 from .cd import CDExplorer
 from .encoder import EncoderExplorer
 from .hopfield import UnlearningExplorer
+from .langevin import LangevinExplorer
 from .nce import NoiseRatioExplorer
 from .notation import TemperatureExplorer
 from .pcd import AISExplorer, DreamGalleryExplorer
@@ -26,7 +27,7 @@ from .zero_temperature import PathTemperatureExplorer
 __all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "SamplingExplorer",
            "ReplayExplorer", "UnlearningExplorer", "WakeSleepExplorer", "CDExplorer",
            "EncoderExplorer", "AISExplorer", "DreamGalleryExplorer", "PathTemperatureExplorer",
-           "NoiseRatioExplorer"]
+           "NoiseRatioExplorer", "LangevinExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd", "zero_temperature", "nce"]
+EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd", "zero_temperature", "nce", "langevin"]

@@ -15,6 +15,12 @@ Our own measurements (no paper reports these exact settings):
   median test error over 5 seeds 5.7 % (FF) vs 0.7 % (backprop); sleep blocks with
   lr 0.1 / momentum 0.9: 5.1 % at B = 0 (simultaneous), 89 % (collapse) at B = 64;
   with lr 0.01 / momentum 0.99 the separation still works at B = 4 (5.1 %) and fails at B = 8.
+* Langevin dreams (the chapter's setting: ring of 8 Gaussians, 10x10 bumps, 150 updates,
+  200 chains of K = 20, step 0.1), then 200 chains of each energy for up to 1000 steps,
+  distance = total variation over 24 polar cells: short-run energy from noise, closest to
+  the ring (about 0.13) within 100 steps, 0.40 at K = 1000, where it is 0.14 from its own
+  density, which puts about 70 % of its mass on two modes; from the persistent chains the
+  persistent energy stays within 0.19 of the ring at every K, the short-run one reaches 0.43.
 """
 
 from pathlib import Path
@@ -93,3 +99,46 @@ def test_live_seed0_forward_forward_matches_the_stored_run():
 
     err, _ = script.ff_run(0)
     assert abs(err - np.load(STORED)["ff_test_error"][0]) <= 3 / 297
+
+
+@pytest.fixture(scope="module")
+def langevin_studies():
+    from dreambook import langevin
+
+    ring = langevin.IsotropicGaussianMixture.ring(8, radius=2.0, s=0.25)
+    train = ring.sample(1000, rng=4)
+    models, chains = {}, {}
+    for method in ["short-run", "persistent"]:
+        model = langevin.RBFEnergy.on_grid(10, half_side=3.0, n_grid=60)
+        history = langevin.train_energy(model, train, rng=6, method=method, n_updates=150, lr=0.5,
+                                        n_chains=200, n_steps=20, step=0.1, record_every=150)
+        models[method], chains[method] = model, history.chains
+    steps = [0, 5, 10, 20, 50, 100, 200, 500, 1000]
+    starts = {"noise": np.random.default_rng(7).uniform(-3, 3, size=(200, 2)),
+              "persistent chains": chains["persistent"]}
+    studies = {m: {s: langevin.chain_study(model, ring, x0, steps, step=0.1, rng=8) for s, x0 in starts.items()}
+               for m, model in models.items()}
+    return steps, studies, langevin.sampling_floor(models["persistent"], ring, 200, 20, rng=9)
+
+
+def test_short_run_chains_are_right_only_near_their_training_length(langevin_studies):
+    steps, studies, floor = langevin_studies
+    short = studies["short-run"]["noise"]
+    near = max(k for k, K in enumerate(steps) if K <= 100)
+    best = float(short.tv_data[: near + 1].min())
+    assert best < 0.2 and best < floor + 0.1
+    assert short.tv_data[-1] > best + 0.15  # long chains leave the ring ...
+    assert short.tv_model[-1] < short.tv_data[-1] - 0.15  # ... for the energy's own density
+    assert short.tv_model[-1] < short.tv_model[steps.index(20)] - 0.25
+    assert np.sort(short.mode_mass)[-2:].sum() > 0.55  # a lopsided density: two modes hold most
+    # from the persistent chains (on the ring) the short-run energy walks them off it
+    assert studies["short-run"]["persistent chains"].tv_data[-1] > 0.3
+
+
+def test_persistent_energy_keeps_its_chains_on_the_ring(langevin_studies):
+    steps, studies, floor = langevin_studies
+    kept = studies["persistent"]["persistent chains"]
+    assert kept.tv_data.max() < 0.25 and kept.tv_data.max() < floor + 0.15
+    noise = studies["persistent"]["noise"]
+    assert noise.tv_data[steps.index(20)] > 0.3 > 0.25 > noise.tv_data[-1]  # from noise: slower, but it gets there
+    assert np.all(noise.mode_mass > 0.05)

@@ -291,3 +291,72 @@ def test_langevin_bad_inputs():
         model.log_prob([[3.0, 0.0]])
     with pytest.raises(TypeError, match="rng"):
         IsotropicGaussianMixture.ring(2, 1.0, 0.1).sample(3, rng=None)
+
+
+# --- Langevin chains after K steps (the chapter's second explorer) -----------------------------
+def test_snapshots_are_the_chains_run_for_each_step_count():
+    from dreambook.langevin import langevin_snapshots
+
+    model = RBFEnergy.on_grid(4, 3.0, n_grid=24)
+    model.theta = np.linspace(-1, 1, 16)
+    x0 = np.random.default_rng(0).uniform(-3, 3, (20, 2))
+    snaps = langevin_snapshots(model, x0, [0, 2, 7], step=0.2, rng=5)
+    assert snaps.shape == (3, 20, 2)
+    np.testing.assert_array_equal(snaps[0], x0)
+    for k, K in enumerate([2, 7]):
+        np.testing.assert_array_equal(snaps[k + 1], langevin(model, x0, K, 0.2, rng=5))
+    for bad in ([], [3, 2], [0, 0], [-1, 2], [0.5, 2]):
+        with pytest.raises(ValueError, match="n_steps"):
+            langevin_snapshots(model, x0, bad, step=0.2, rng=5)
+
+
+def test_polar_cells_and_total_variation():
+    from dreambook.langevin import cell_masses, cell_shares, ring_cells, total_variation
+
+    # on the positive x axis: sector 0; bands cut at 1.5 and 2.5; (0, 2) is sector 2 of 8
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [2.9, 0.1], [0.0, 2.0], [-2.0, -0.01]])
+    np.testing.assert_array_equal(ring_cells(X), [0, 1, 2, 7, 13])
+    shares = cell_shares(X)
+    assert shares.shape == (24,) and shares.sum() == pytest.approx(1.0)
+    model = RBFEnergy.on_grid(4, 3.0, n_grid=60)
+    q = cell_masses(model)  # theta = 0: uniform on the square
+    assert q.sum() == pytest.approx(1.0)
+    inner = q.reshape(8, 3)[:, 0].sum()
+    assert inner == pytest.approx(np.pi * 1.5**2 / 36, abs=0.01)
+    assert total_variation(q, q) == 0.0
+    assert total_variation([1, 0], [0, 1]) == 1.0
+    with pytest.raises(ValueError, match="q must"):
+        total_variation([1, 0], [1, 0, 0])
+    with pytest.raises(ValueError, match="radii"):
+        ring_cells(X, radii=(2.5, 1.5))
+
+
+def test_chain_study_measures_converging_chains():
+    from dreambook.langevin import chain_study, sampling_floor, train_energy
+
+    ring = IsotropicGaussianMixture.ring(8, radius=2.0, s=0.25)
+    model = RBFEnergy.on_grid(8, half_side=3.0, n_grid=48)
+    train_energy(model, ring.sample(500, rng=0), rng=1, method="exact", n_updates=60, lr=0.5)
+    x0 = np.random.default_rng(2).uniform(-3, 3, (300, 2))
+    study = chain_study(model, ring, x0, [0, 300], step=0.1, rng=3)
+    # from noise the chains approach the model's density, which is close to the ring
+    assert study.tv_model[1] < study.tv_model[0] - 0.2
+    assert study.tv_data[1] < study.tv_data[0] - 0.2
+    assert study.density.shape == (48, 48)
+    assert study.density.sum() * (6 / 48) ** 2 == pytest.approx(1.0)
+    assert study.mode_mass.shape == (8,) and np.all(study.mode_mass > 0.05)
+    floor = sampling_floor(model, ring, 300, 5, rng=4)
+    assert 0 < floor < study.tv_data[0]
+    with pytest.raises(TypeError, match="data must"):
+        chain_study(model, ring.means, x0, [0, 1], 0.1, rng=0)
+    with pytest.raises(TypeError, match="model must"):
+        chain_study(ring, ring, x0, [0, 1], 0.1, rng=0)
+
+
+def test_persistent_training_returns_its_chains():
+    ring = IsotropicGaussianMixture.ring(8, radius=2.0, s=0.25)
+    model = RBFEnergy.on_grid(4, 3.0, n_grid=24)
+    h = train_energy(model, ring.sample(50, rng=0), rng=1, method="persistent", n_updates=3, n_chains=7,
+                     n_steps=2)
+    assert h.chains.shape == (7, 2)
+    assert train_energy(model, ring.sample(50, rng=0), rng=1, method="exact", n_updates=2).chains is None

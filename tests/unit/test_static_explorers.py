@@ -120,8 +120,10 @@ def test_static_pictures_are_the_live_pictures(name):
         before = decode_image(explorer.png)
         if name in LIVE:  # checkpoints: keep the grid short
             explorer.static_checkpoints = explorer.static_checkpoints[:3]
-        else:
+        else:  # a small grid: every choice, few values of each slider
             explorer.static_max_states = 6
+            choices = [len(c.values) for c in explorer.static_controls() if c.kind == "choice"]
+            explorer.static_max_states = max(6, 2 * int(np.prod(choices or [1])))
         grid = explorer.static_controls()
         spec = explorer.static_spec()
         # Drawing the grid leaves the explorer where it was.
