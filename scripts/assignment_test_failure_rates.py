@@ -312,6 +312,16 @@ def cd_checks(values, tolerance: float | None = None) -> dict[str, bool]:
     }
 
 
+def cd_breakdown(values) -> str:
+    """How many trials fail each of question 4's hidden checks (one trial can fail several)."""
+    values = np.asarray(values)
+    cos1, cos30, test_cos30 = values[:, 0], values[:, 1], values[:, 2]
+    tolerance = cd_q4_tolerance()
+    return (f"cos_by_k[30] <= 0.85: {int(np.sum(cos30 <= 0.85))}; "
+            f"cos_by_k[30] <= cos_by_k[1] + 0.15: {int(np.sum(cos30 <= cos1 + 0.15))}; "
+            f"|test's estimate - cos_by_k[30]| >= {tolerance:g}: {int(np.sum(np.abs(test_cos30 - cos30) >= tolerance))}")
+
+
 def cd_trial(t: int) -> dict:
     """One correct cd-bars-and-stripes submission whose random numbers are trial ``t``'s."""
     values = cd_values(t)
@@ -399,6 +409,43 @@ def pcd_trials(start: int, count: int) -> list[dict]:
                                          and abs(mean_log_error - exact_gap) < 0.1),
         })
     return out
+
+
+def gibbs_margins() -> str:
+    """What gibbs-sampler's thresholds allow for chains that have mixed."""
+    from scipy.stats import norm
+
+    from dreambook import exact
+    from dreambook.models import FullyVisibleBM
+
+    p = exact.marginals(FullyVisibleBM.random(5, rng=3, scale=1.0))
+    sd = np.sqrt(p * (1 - p) / 3000)
+    marginal = float(np.sum(2 * norm.sf(0.05 / sd)))
+    return (f"three chi-square tests at p > 1e-4 (q2, q3, q5 after 300 sweeps): 3e-4 if mixed; "
+            f"q3's marginals within 0.05 = {(0.05 / sd).min():.1f} sd or more: {marginal:.1g}")
+
+
+def pcd_margins() -> str:
+    """The tolerances of pcd-and-ais's hidden tests in standard deviations of what they bound."""
+    from scipy.stats import norm
+
+    from dreambook import exact
+    from dreambook.models import RBM
+
+    rbm = RBM.random(6, 3, rng=5, scale=1.0)
+    log_w = 6 * np.log(2.0) + rbm.unnormalized_log_prob(exact.all_states(6))
+    w = np.exp(log_w)
+    # question 3: mean(log z_hats) - log Z against the exact gap, with 4000 one-sample estimates
+    sd_log = log_w.std() / np.sqrt(4000)
+    # question 3: |ratio_of_mean - 1| < |mean_log_error|; the ratio's sd with 4000 samples
+    sd_ratio = w.std() / w.mean() / np.sqrt(4000)
+    gap = abs(np.mean(log_w) - exact.log_partition(rbm))
+    parts = [f"q3 gap: sd {sd_log:.4f}, tolerance 0.1 = {0.1 / sd_log:.1f} sd "
+             f"(two-sided tail {2 * norm.sf(0.1 / sd_log):.1g})",
+             f"q3 |ratio - 1| < |gap| ({gap:.3f}): ratio sd {sd_ratio:.4f}, {gap / sd_ratio:.1f} sd "
+             f"(tail {2 * norm.sf(gap / sd_ratio):.1g})",
+             f"q2 hidden: 4.5 sd (tail {2 * norm.sf(4.5):.1g})"]
+    return "; ".join(parts)
 
 
 # ---------------------------------------------------------------------------
@@ -491,8 +538,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     for name in args.names:
         n = args.n or (QUICK_TRIALS if args.quick else DEFAULT_TRIALS)[name]
-        print(f"{name}: {n} correct submissions that draw differently (model)")
         results = run(name, n, args.jobs)
+        print(f"{name}: {len(results)} correct submissions that draw differently (model)")
         report(name, results)
         if name == "cd-bars-and-stripes":
             values = np.array([r["_values"] for r in results])
@@ -505,6 +552,11 @@ def main(argv=None) -> int:
                   f"(min {values[:, 1].min():.3f}); q3 cosine min {values[:, 3].min():.4f}")
             print(f"  q4: test's CD-30 cosine minus the student's: sd {diff.std():.4f}, "
                   f"max |difference| {np.abs(diff).max():.4f}")
+            print("  q4 hidden, by check: " + cd_breakdown(values))
+        if name == "pcd-and-ais":
+            print("  in standard deviations (normal approximation): " + pcd_margins())
+        if name == "gibbs-sampler":
+            print("  from the thresholds: " + gibbs_margins())
         if args.notebook and name in NOTEBOOK_ASSIGNMENTS:
             print(f"{name}: {args.notebook} trials of the master's own code and tests")
             results, baseline = run_notebook(name, args.notebook, args.jobs)
