@@ -54,6 +54,7 @@ from ._validation import (
     check_binary,
     check_choice,
     check_finite_array,
+    check_int,
     check_model,
     check_positive_float,
     check_positive_int,
@@ -72,6 +73,7 @@ __all__ = [
     "check_statistics",
     "weighted_statistics",
     "positive_minus_negative",
+    "stationary_point",
 ]
 
 STATISTICS = ("hidden_probs", "sampled", "mean_field")
@@ -422,3 +424,80 @@ def expected_cd_gradient(rbm, data, k=1, max_units=MICROSCOPE_MAX_UNITS) -> dict
     return positive_minus_negative(rbm, data, negative)
 
 
+
+
+# ---------------------------------------------------------------------------
+# Stationary points of the exact and the expected CD-k updates
+# ---------------------------------------------------------------------------
+def _flat_params(rbm: RBM) -> np.ndarray:
+    return np.concatenate([rbm.W.ravel(), rbm.b, rbm.c])
+
+
+def _rbm_from_flat(template: RBM, theta: np.ndarray) -> RBM:
+    nv, nh = template.W.shape
+    W = theta[: nv * nh].reshape(nv, nh)
+    return RBM(W, theta[nv * nh : nv * nh + nv], theta[nv * nh + nv :], T=template.T)
+
+
+def stationary_point(rbm, data, k=None, tol=1e-10, n_ascent=2000, lr=0.5,
+                     max_units=MICROSCOPE_MAX_UNITS):
+    r"""A zero of the exact gradient (``k=None``) or of the expected CD-k update, found from ``rbm``.
+
+    The field :math:`F(\theta)` is :func:`exact_gradient` (maximum likelihood)
+    or :func:`expected_cd_gradient` with ``k`` steps (CD-k's own fixed point,
+    where :math:`\mathbb{E}[\Delta\theta] = 0`). The search first takes
+    ``n_ascent`` steps :math:`\theta \leftarrow \theta + \text{lr}\,F(\theta)`,
+    the learning rule itself, then solves :math:`F(\theta) = 0` by Powell's
+    hybrid method (``scipy.optimize.root``, ``method="hybr"``). A finite
+    maximum-likelihood solution exists only if the data have full support
+    (every visible vector has positive empirical probability); on data that
+    leave some vector out, the likelihood keeps rising as the weights grow and
+    the search fails with a ``RuntimeError``.
+
+    Parameters
+    ----------
+    rbm : RBM
+        Starting point (not modified).
+    data : array_like of 0/1, shape (m, n_visible)
+        Rows are examples; repeated rows weight an example.
+    k : int or None, default None
+        ``None`` for the exact gradient, else the number of CD steps (>= 1).
+    tol : float, default 1e-10
+        Required Euclidean norm of :math:`F` at the returned point.
+    n_ascent : int, default 2000
+    lr : float, default 0.5
+    max_units : int, default 12
+
+    Returns
+    -------
+    (RBM, float)
+        The stationary RBM and the norm of :math:`F` there (``< tol``).
+    """
+    from scipy.optimize import root
+
+    template = _check_rbm(rbm).copy()
+    data = check_binary(data, "data", n_units=template.n_visible, allow_1d=False)
+    if k is not None:
+        k = check_positive_int(k, "k")
+    tol = check_positive_float(tol, "tol")
+    n_ascent = check_int(n_ascent, "n_ascent", low=0)
+    lr = check_positive_float(lr, "lr")
+
+    def field(theta):
+        model = _rbm_from_flat(template, theta)
+        g = (exact_gradient(model, data, max_units=max_units) if k is None
+             else expected_cd_gradient(model, data, k, max_units=max_units))
+        return np.concatenate([g["W"].ravel(), g["b"], g["c"]])
+
+    theta = _flat_params(template)
+    for _ in range(n_ascent):
+        theta = theta + lr * field(theta)
+    solution = root(field, theta, method="hybr", options={"xtol": 1e-14})
+    theta = solution.x
+    norm = float(np.linalg.norm(field(theta)))
+    if not np.isfinite(norm) or norm >= tol:
+        raise RuntimeError(
+            f"stationary_point: no zero found to tol={tol} (norm {norm:.3g} after the search); "
+            "the data may lack full support, or n_ascent may be too small"
+        )
+    return _rbm_from_flat(template, theta), norm
