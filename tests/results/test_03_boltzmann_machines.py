@@ -139,3 +139,21 @@ def test_ablation_noisy_clamping_is_what_finds_solutions():
         found = [f for f in first if f is not None]
         assert len(found) == n_found, name
         assert np.median(found) == median_cycle, name
+
+
+def test_paper_time_unit_random_probes_is_no_faster():
+    # The paper's unit of time: n probes of units drawn with replacement (scan="probes").
+    # Discovery rate and speed on seeds 0-49 in that unit, against the sweeps above.
+    from scipy.stats import binomtest
+
+    procedure = enc.PAPER.replace(scan="probes")
+    first = [enc.train_paper(enc.encoder_machine(), 2000, rng=seed, procedure=procedure,
+                             record_every=10, stop_when_solved=True).first_solved
+             for seed in range(N_SEEDS)]
+    found = [f for f in first if f is not None]
+    assert len(found) == 49
+    assert [seed for seed, f in enumerate(first) if f is None] == [31]
+    assert np.median(found) == 250
+    by_110 = sum(f <= 110 for f in found)
+    assert by_110 == 8
+    assert binomtest(by_110, N_SEEDS, 0.5).pvalue < 1e-5
