@@ -137,9 +137,11 @@ class Procedure:
     n_stat_sweeps : int
         Sweeps at the final temperature over which co-occurrences are counted
         (paper: 10 units of time at T = 10).
-    scan : {"random", "sequential"}
-        Order in which a sweep visits the units; "random" (a fresh random
-        order each sweep) is closest to the paper's random probes.
+    scan : {"random", "sequential", "probes"}
+        Order in which a sweep visits the units; "random" is a fresh random
+        order each sweep (every unit once); "probes" is the paper's unit of
+        time, as many random probes as free units, drawn with replacement
+        (see :func:`dreambook.sampling.gibbs_sweep`).
     """
 
     weight_step: float = 0.2
@@ -160,8 +162,8 @@ class Procedure:
         if schedule.size == 0 or np.any(schedule <= 0):
             raise ValueError("schedule must be a non-empty sequence of temperatures > 0")
         object.__setattr__(self, "schedule", tuple(float(T) for T in schedule))
-        if self.scan not in ("random", "sequential"):
-            raise ValueError(f"scan must be 'random' or 'sequential', got {self.scan!r}")
+        if self.scan not in ("random", "sequential", "probes"):
+            raise ValueError(f"scan must be 'random', 'sequential' or 'probes', got {self.scan!r}")
 
     @property
     def T_final(self) -> float:

@@ -54,6 +54,8 @@ from ._validation import (
     check_binary,
     check_choice,
     check_finite_array,
+    check_int,
+    check_real,
     check_model,
     check_positive_float,
     check_positive_int,
@@ -72,6 +74,7 @@ __all__ = [
     "check_statistics",
     "weighted_statistics",
     "positive_minus_negative",
+    "stationary_point",
 ]
 
 STATISTICS = ("hidden_probs", "sampled", "mean_field")
@@ -422,3 +425,100 @@ def expected_cd_gradient(rbm, data, k=1, max_units=MICROSCOPE_MAX_UNITS) -> dict
     return positive_minus_negative(rbm, data, negative)
 
 
+
+
+# ---------------------------------------------------------------------------
+# Stationary points of the exact and the expected CD-k updates
+# ---------------------------------------------------------------------------
+def _flat_params(rbm: RBM) -> np.ndarray:
+    return np.concatenate([rbm.W.ravel(), rbm.b, rbm.c])
+
+
+def _rbm_from_flat(template: RBM, theta: np.ndarray) -> RBM:
+    nv, nh = template.W.shape
+    W = theta[: nv * nh].reshape(nv, nh)
+    return RBM(W, theta[nv * nh : nv * nh + nv], theta[nv * nh + nv :], T=template.T)
+
+
+def stationary_point(rbm, data, k=None, tol=1e-10, n_ascent=2000, lr=0.5, weight_decay=0.0,
+                     max_units=MICROSCOPE_MAX_UNITS):
+    r"""A zero of the exact gradient (``k=None``) or of the expected CD-k update, found from ``rbm``.
+
+    With ``weight_decay`` :math:`\lambda > 0` the field is
+    :math:`F(\theta) - \lambda\theta` (the objective, for the exact gradient,
+    :math:`\ell(\theta) - \tfrac{\lambda}{2}\lVert\theta\rVert^2`, which has a
+    finite maximum whatever the data).
+
+    The field :math:`F(\theta)` is :func:`exact_gradient` (maximum likelihood)
+    or :func:`expected_cd_gradient` with ``k`` steps (CD-k's own fixed point,
+    where :math:`\mathbb{E}[\Delta\theta] = 0`). The search first takes
+    ``n_ascent`` steps :math:`\theta \leftarrow \theta + \text{lr}\,F(\theta)`,
+    the learning rule itself; for the exact gradient it then climbs the exact
+    log-likelihood with L-BFGS (so that it ends at a maximum, not a saddle);
+    finally it solves :math:`F(\theta) = 0` by Powell's hybrid method
+    (``scipy.optimize.root``, ``method="hybr"``). A finite maximum-likelihood
+    solution needs data with full support (every visible vector with positive
+    empirical probability); without it the likelihood keeps rising as the
+    weights grow. The point returned is stationary; it is not checked to be
+    a maximum (inspect the Hessian for that), and where the maximum is not
+    isolated it is one point of a flat set.
+
+    Parameters
+    ----------
+    rbm : RBM
+        Starting point (not modified).
+    data : array_like of 0/1, shape (m, n_visible)
+        Rows are examples; repeated rows weight an example.
+    k : int or None, default None
+        ``None`` for the exact gradient, else the number of CD steps (>= 1).
+    tol : float, default 1e-10
+        Required Euclidean norm of :math:`F` at the returned point.
+    n_ascent : int, default 2000
+    lr : float, default 0.5
+    weight_decay : float, default 0.0
+        L2 penalty :math:`\lambda \ge 0` on every parameter.
+    max_units : int, default 12
+
+    Returns
+    -------
+    (RBM, float)
+        The stationary RBM and the norm of :math:`F` there (``< tol``).
+    """
+    from scipy.optimize import minimize, root
+
+    template = _check_rbm(rbm).copy()
+    data = check_binary(data, "data", n_units=template.n_visible, allow_1d=False)
+    if k is not None:
+        k = check_positive_int(k, "k")
+    tol = check_positive_float(tol, "tol")
+    n_ascent = check_int(n_ascent, "n_ascent", low=0)
+    lr = check_positive_float(lr, "lr")
+    weight_decay = check_real(weight_decay, "weight_decay", 0, None)
+
+    def field(theta):
+        model = _rbm_from_flat(template, theta)
+        g = (exact_gradient(model, data, max_units=max_units) if k is None
+             else expected_cd_gradient(model, data, k, max_units=max_units))
+        return np.concatenate([g["W"].ravel(), g["b"], g["c"]]) - weight_decay * theta
+
+    theta = _flat_params(template)
+    for _ in range(n_ascent):
+        theta = theta + lr * field(theta)
+    if k is None:
+        # climb the likelihood itself, so that the search ends at a maximum, not a saddle
+        def loss(t):
+            model = _rbm_from_flat(template, t)
+            penalty = 0.5 * weight_decay * float(t @ t)
+            return penalty - exact.log_likelihood(model, data, max_units=max_units), -field(t)
+
+        theta = minimize(loss, theta, jac=True, method="L-BFGS-B",
+                         options={"gtol": tol / 10, "ftol": 0.0, "maxiter": 20000}).x
+    solution = root(field, theta, method="hybr", options={"xtol": 1e-14})
+    theta = solution.x
+    norm = float(np.linalg.norm(field(theta)))
+    if not np.isfinite(norm) or norm >= tol:
+        raise RuntimeError(
+            f"stationary_point: no zero found to tol={tol} (norm {norm:.3g} after the search); "
+            "the data may lack full support, or n_ascent may be too small"
+        )
+    return _rbm_from_flat(template, theta), norm

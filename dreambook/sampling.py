@@ -54,7 +54,7 @@ __all__ = [
     "sample_chains",
 ]
 
-_SCANS = ("sequential", "random")
+_SCANS = ("sequential", "random", "probes")
 
 
 # ---------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def _resolve_T(model, T) -> float:
 
 def _check_scan(scan) -> str:
     if not isinstance(scan, str) or scan not in _SCANS:
-        raise ValueError(f"scan must be 'sequential' or 'random', got {scan!r}")
+        raise ValueError(f"scan must be 'sequential', 'random' or 'probes', got {scan!r}")
     return scan
 
 
@@ -104,8 +104,20 @@ def _sweep_inplace(W, b, x, T, order, rng) -> None:
 
 
 def _sweep_order(n: int, free: np.ndarray, scan: str, rng) -> np.ndarray:
+    """The units one sweep updates, in order.
+
+    ``"sequential"``: every free unit once, in index order; ``"random"``: every
+    free unit once, in a fresh random order; ``"probes"``: as many probes as
+    there are free units, each of a unit drawn uniformly *with replacement*
+    (the time unit of Ackley, Hinton & Sejnowski 1985: each unit gets one
+    chance to change *on average*; some get none, some several).
+    """
     units = np.flatnonzero(free)
-    return rng.permutation(units) if scan == "random" else units
+    if scan == "random":
+        return rng.permutation(units)
+    if scan == "probes":
+        return rng.choice(units, size=units.size, replace=True)
+    return units
 
 
 def gibbs_sweep(model, x, rng, T=None, scan="sequential", clamp=None):
@@ -128,9 +140,11 @@ def gibbs_sweep(model, x, rng, T=None, scan="sequential", clamp=None):
     rng : numpy.random.Generator or int
     T : float, optional
         Temperature; defaults to ``model.T``.
-    scan : {"sequential", "random"}
-        Visit units in index order, or in a fresh random order each sweep
-        (the same order for all chains).
+    scan : {"sequential", "random", "probes"}
+        Visit units in index order, or in a fresh random order each sweep, or
+        (``"probes"``) make as many probes as there are free units, each at a
+        unit drawn uniformly with replacement; the order is the same for all
+        chains.
     clamp : array_like of bool, shape (n_units,), optional
         Units held fixed at their values in ``x`` (e.g. the visible units in
         the clamped phase of Boltzmann machine learning).
@@ -348,7 +362,7 @@ def simulated_annealing(
         Temperatures, e.g. from :func:`geometric_schedule`.
     rng : numpy.random.Generator or int
     sweeps_per_T : int, default 1
-    scan : {"sequential", "random"}
+    scan : {"sequential", "random", "probes"}
     return_energies : bool
         Also return the energies :math:`E(x)` after each temperature, shape
         ``(len(schedule), n_chains)`` (or ``(len(schedule),)`` for 1-d ``x0``).

@@ -139,3 +139,38 @@ def test_ablation_noisy_clamping_is_what_finds_solutions():
         found = [f for f in first if f is not None]
         assert len(found) == n_found, name
         assert np.median(found) == median_cycle, name
+
+
+def test_paper_time_unit_random_probes_is_no_faster():
+    # The paper's unit of time: n probes of units drawn with replacement (scan="probes").
+    # Discovery rate and speed on seeds 0-49 in that unit, against the sweeps above.
+    from scipy.stats import binomtest
+
+    procedure = enc.PAPER.replace(scan="probes")
+    first = [enc.train_paper(enc.encoder_machine(), 2000, rng=seed, procedure=procedure,
+                             record_every=10, stop_when_solved=True).first_solved
+             for seed in range(N_SEEDS)]
+    found = [f for f in first if f is not None]
+    assert len(found) == 49
+    assert [seed for seed, f in enumerate(first) if f is None] == [31]
+    assert np.median(found) == 250
+    by_110 = sum(f <= 110 for f in found)
+    assert by_110 == 8
+    assert binomtest(by_110, N_SEEDS, 0.5).pvalue < 1e-5
+
+
+def test_sampling_noise_beats_exact_sign_steps_from_the_same_starts():
+    # Like with like: the exact variants' starting networks (seeds (s, 0), scale 0.01),
+    # seeds 0-19, 600 updates each, judged at the final weights.
+    n = 20
+    exact_sign = enc.train_exact_population([(s, 0) for s in range(n)], P_NOISY, lr=0.2,
+                                            n_updates=600, update="sign")
+    final, ever = [], []
+    for seed in range(n):
+        net = enc.encoder_machine(rng=np.random.default_rng((seed, 0)), scale=0.01)
+        history = enc.train_paper(net, 600, rng=seed, record_every=10)
+        final.append(bool(history.solved[-1]))
+        ever.append(history.ever_solved)
+    assert int(exact_sign.solved.sum()) == 5
+    assert sum(final) == 14
+    assert sum(ever) == 17

@@ -185,3 +185,52 @@ def test_reconstruction_error_falls_while_the_likelihood_falls():
     assert ll_peak == pytest.approx(-42.43, abs=0.005) and ll_end == pytest.approx(-49.35, abs=0.005)
     assert rec_peak == pytest.approx(0.094, abs=0.0005) and rec_end == pytest.approx(0.016, abs=0.0005)
     assert ll_end < ll_peak - 6 and rec_end < rec_peak / 5
+
+
+def test_cd1_fixed_point_differs_from_the_maximum_likelihood_solution():
+    # ch4-ex-fixed-point: full-support data (every vector once, each image 36 more times),
+    # L2 penalty 1e-3, RBM 9-3 from seed 0; both stationary points to a field norm below 1e-10.
+    from dreambook.learning import stationary_point
+    from dreambook.states import all_states
+
+    lam = 1e-3
+    images = bars_and_stripes(3)
+    smooth = np.vstack([all_states(9)] + [images] * 36)
+    assert np.isclose(np.mean([(row == images).all(axis=1).any() for row in smooth]), 14 * 37 / 1016)
+    mle, g_norm = stationary_point(RBM.random(9, 3, rng=0, scale=0.01), smooth, weight_decay=lam)
+    assert g_norm < 1e-10
+    theta = _flat(mle.params)
+
+    def penalized_gradient(t):
+        model = RBM(t[:27].reshape(9, 3), t[27:36], t[36:])
+        return _flat(exact_gradient(model, smooth)) - lam * t
+
+    eps = 1e-5
+    H = np.array([(penalized_gradient(theta + eps * e) - penalized_gradient(theta - eps * e)) / (2 * eps)
+                  for e in np.eye(theta.size)])
+    assert np.linalg.eigvalsh((H + H.T) / 2).max() < -1e-3          # a strict maximum
+    cd_at_max = np.linalg.norm(_flat(expected_cd_gradient(mle, smooth, 1)) - lam * theta)
+    assert round(float(cd_at_max), 4) == pytest.approx(0.0093, abs=1e-12)
+    cd1, e_norm = stationary_point(mle, smooth, k=1, weight_decay=lam)
+    assert e_norm < 1e-10
+    assert round(float(np.linalg.norm(_flat(cd1.params) - theta)), 2) == pytest.approx(0.27, abs=1e-12)
+    assert round(float(np.linalg.norm(penalized_gradient(_flat(cd1.params)))), 3) == pytest.approx(0.025, abs=1e-12)
+    lost = exact.log_likelihood(mle, smooth) - exact.log_likelihood(cd1, smooth)
+    assert round(lost, 4) == pytest.approx(0.0015, abs=1e-12)
+
+
+def test_cd_angles_at_the_nearly_converged_exact_model_on_bars_and_stripes():
+    # ch4-ex-fixed-point's remark: seed 0, 30 000 exact updates at lr 0.1, then the angles
+    # between the expected CD-k updates and the exact gradient.
+    from dreambook.training import train_small_rbm
+
+    data = bars_and_stripes(3)
+    model = RBM.random(9, 9, rng=0, scale=0.01)
+    train_small_rbm(model, data, method="exact", lr=0.1, n_updates=30_000, rng=0, record_every=30_000)
+    g = _flat(exact_gradient(model, data))
+    assert round(float(np.linalg.norm(g)), 4) == pytest.approx(0.0025, abs=1e-12)
+    angles = []
+    for k in (1, 10, 100):
+        e = _flat(expected_cd_gradient(model, data, k))
+        angles.append(round(float(np.degrees(np.arccos(e @ g / np.linalg.norm(e) / np.linalg.norm(g))))))
+    assert angles == [53, 44, 41]

@@ -70,7 +70,7 @@ CASES = [
     ("kl base one", lambda: exact.kl_divergence(P4, P4, base=1), ValueError, r"base must be a finite number > 0 and != 1"),
     ("entropy NaN", lambda: exact.entropy([np.nan, 1.0]), ValueError, r"p must contain only finite"),
     # --- sampling ---
-    ("scan name", lambda: sampling.gibbs_sweep(FV, GOOD_X, rng=0, scan="diagonal"), ValueError, r"scan must be 'sequential' or 'random'"),
+    ("scan name", lambda: sampling.gibbs_sweep(FV, GOOD_X, rng=0, scan="diagonal"), ValueError, r"scan must be 'sequential', 'random' or 'probes'"),
     ("gibbs rng None", lambda: sampling.gibbs_sweep(FV, GOOD_X, rng=None), TypeError, r"rng must be a numpy.random.Generator"),
     ("gibbs rng float", lambda: sampling.gibbs_sweep(FV, GOOD_X, rng=1.5), TypeError, r"rng must be"),
     ("gibbs on RBM", lambda: sampling.gibbs_sweep(R, GOOD_X, rng=0), TypeError, r"model must be a FullyVisibleBM or BoltzmannMachine.*block_gibbs"),

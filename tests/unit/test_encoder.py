@@ -355,7 +355,7 @@ BAD = [
     (lambda: enc.Procedure(p_flip_off="a"), TypeError, r"p_flip_off must be a real number in \[0, 1\)"),
     (lambda: enc.Procedure(schedule=()), ValueError, "schedule must be a non-empty"),
     (lambda: enc.Procedure(schedule=(1.0, -1.0)), ValueError, "schedule must be a non-empty sequence of temperatures > 0"),
-    (lambda: enc.Procedure(scan="zigzag"), ValueError, "scan must be 'random' or 'sequential'"),
+    (lambda: enc.Procedure(scan="zigzag"), ValueError, "scan must be 'random', 'sequential' or 'probes'"),
     (lambda: enc.Procedure(n_repeats=0), ValueError, "n_repeats must be an integer >= 1"),
     (lambda: enc.encoder_patterns(0), ValueError, "v must be an integer >= 1"),
     (lambda: enc.encoder_machine(scale=-1.0), ValueError, "scale must be a finite number >= 0"),

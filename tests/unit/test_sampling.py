@@ -93,7 +93,7 @@ def test_block_gibbs_shapes_and_hidden_option():
 # ---------------------------------------------------------------------------
 # Samplers against exact distributions (chi-square)
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("scan", ["sequential", "random"])
+@pytest.mark.parametrize("scan", ["sequential", "random", "probes"])
 def test_gibbs_samples_the_boltzmann_distribution(scan):
     m = fvbm()
     final = gibbs_chain(m, random_start(4), 25, rng=10, scan=scan, record=False)
@@ -329,3 +329,18 @@ def test_autocorrelation_time_grows_at_low_temperature():
         trace = gibbs_chain(m, x, 400, rng=26, T=T)
         taus.append(autocorrelation_time(m.energy(trace.reshape(-1, 6)).reshape(400, 20)))
     assert taus[1] > taus[0] >= 0.5
+
+
+def test_probe_sweeps_draw_units_with_replacement():
+    # the paper's time unit: n probes of uniformly drawn free units, repeats allowed
+    from dreambook.sampling import _sweep_order
+
+    rng = np.random.default_rng(0)
+    free = np.array([True, False, True, True, True, False, True, True])
+    orders = np.array([_sweep_order(8, free, "probes", rng) for _ in range(4000)])
+    assert orders.shape == (4000, 6)
+    assert set(np.unique(orders)) == set(np.flatnonzero(free))      # clamped units never probed
+    # with replacement: P(a given unit is never probed in a sweep) = (5/6)^6 = 0.335
+    never = np.mean([np.setdiff1d(np.flatnonzero(free), o).size for o in orders]) / 6
+    assert abs(never - (5 / 6) ** 6) < 0.02
+    assert not np.all([np.unique(o).size == 6 for o in orders])     # not permutations
