@@ -417,11 +417,7 @@ def train_rbm(
             X = data[order] if shuffle else data
             for first in range(0, n, batch_size):
                 grad = exact.log_likelihood_gradient(rbm, X[first : first + batch_size])
-                grad["W"] = grad["W"] - weight_decay * rbm.W
-                for key, value in rbm.params.items():
-                    delta[key] *= m
-                    delta[key] += lr * grad[key]
-                    value += delta[key]
+                _momentum_step(rbm, grad, delta, m, lr, weight_decay)
         elapsed += time.perf_counter() - start
         record(epoch, elapsed)
         if callback is not None and callback(epoch, rbm, history) is True:
@@ -429,6 +425,15 @@ def train_rbm(
     if kernel is not None and kernel.persistent:
         history.chains = kernel.Hc[:, :-1].astype(np.float64)
     return history
+
+
+def _momentum_step(model, grad: dict, delta: dict, momentum: float, lr: float, weight_decay: float) -> None:
+    r"""In place: :math:`\Delta\theta \leftarrow m\,\Delta\theta + \eta(g - \lambda W)`, :math:`\theta \leftarrow \theta + \Delta\theta`."""
+    grad["W"] = grad["W"] - weight_decay * model.W
+    for key, value in model.params.items():
+        delta[key] *= momentum
+        delta[key] += lr * grad[key]
+        value += delta[key]
 
 
 def _gradient_cosine(rbm, data, method, k, kernel, rng, statistics) -> float:
@@ -519,11 +524,7 @@ def train_bm(model, data, lr=0.1, epochs=100, momentum=0.0, weight_decay=0.0, ma
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         grad = exact.log_likelihood_gradient(model, data, max_units=max_units)
-        grad["W"] = grad["W"] - weight_decay * model.W
-        for key, value in model.params.items():
-            delta[key] *= momentum
-            delta[key] += lr * grad[key]
-            value += delta[key]
+        _momentum_step(model, grad, delta, momentum, lr, weight_decay)
         elapsed += time.perf_counter() - start
         record(epoch)
     return history
