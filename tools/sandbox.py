@@ -93,16 +93,21 @@ class Limits:
     output_bytes: int = 256 * 2**10  # captured stdout+stderr kept by the grader
 
 
+def _dreambook_folders() -> list[Path]:
+    """The folders of the ``dreambook`` package the grader imports (bound read-only inside)."""
+    spec = importlib.util.find_spec("dreambook")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return [Path(location).resolve() for location in spec.submodule_search_locations]
+
+
 def _python_paths() -> list[Path]:
     """The folders of the running Python and its environment (read-only inside)."""
     paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
              Path(sysconfig.get_paths()["stdlib"]).parent}
     exe = Path(sys.executable)
     paths.add(exe.resolve().parent.parent)
-    spec = importlib.util.find_spec("dreambook")
-    if spec is not None and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            paths.add(Path(location).resolve())
+    paths.update(_dreambook_folders())
     # Drop paths inside others (bind each tree once) and anything under /usr.
     paths = sorted({p.resolve() for p in paths if p.exists()}, key=lambda p: len(p.parts))
     kept = []
@@ -147,9 +152,8 @@ def command(slot: int, request_fd: int, reply_fd: int, limits: Limits) -> list[s
             "--setenv", "LANG", "C.UTF-8"]
     # Import the dreambook the grader imports (bound above), also when the environment's own
     # install points elsewhere (an editable install of another checkout).
-    spec = importlib.util.find_spec("dreambook")
-    if spec is not None and spec.submodule_search_locations:
-        roots = [str(Path(location).resolve().parent) for location in spec.submodule_search_locations]
+    roots = [str(folder.parent) for folder in _dreambook_folders()]
+    if roots:
         cmd += ["--setenv", "PYTHONPATH", os.pathsep.join(dict.fromkeys(roots))]
     for key in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
