@@ -39,7 +39,7 @@ from dreambook import exact
 from dreambook.data import load_digits_binary
 from dreambook.estimate import ais_log_partition, linear_betas
 from dreambook.sampling import sample_chains
-from dreambook.training import train_rbm
+from dreambook.training import TrainingSettings, train_rbm
 from dreambook.models import RBM
 
 try:
@@ -74,8 +74,7 @@ def bench_pcd(train, test, batch_size, epochs, reps, n_hidden=16, lr=0.1):
 
         def fit_ours(shuffle):
             rbm = RBM.random(train.shape[1], n_hidden, rng=seed, scale=0.01)
-            train_rbm(rbm, train, method="pcd", k=1, lr=lr, epochs=epochs, batch_size=batch_size,
-                      rng=seed, shuffle=shuffle, record_exact=False)
+            train_rbm(rbm, train, settings=TrainingSettings(method="pcd", k=1, lr=lr, epochs=epochs, batch_size=batch_size, shuffle=shuffle, record_exact=False), rng=seed)
             return rbm
 
         t, rbm = _timed(lambda: fit_ours(False))
@@ -162,8 +161,7 @@ def bench_cd_large(n_visible, n_hidden, batch_size, n_steps, reps):
     step_rates, matmul_rates = [], []
     for rep in range(reps):
         rbm = RBM.random(n_visible, n_hidden, rng=rep, scale=0.01)
-        t, _ = _timed(lambda: train_rbm(rbm, data, method="cd", k=1, lr=0.01, epochs=1, batch_size=batch_size,
-                                        rng=rep, shuffle=False, record_exact=False))
+        t, _ = _timed(lambda: train_rbm(rbm, data, settings=TrainingSettings(method="cd", k=1, lr=0.01, epochs=1, batch_size=batch_size, shuffle=False, record_exact=False), rng=rep))
         step_rates.append(5 * flops_per_product * n_steps / t)
 
         def products():
@@ -203,7 +201,7 @@ def bench_exact(n_visible, hidden_sizes, measure_memory=True):
 def bench_ais(train, test, n_chains, n_betas, reps, epochs, n_hidden=16):
     """AIS time and error against the exact log Z, on a PCD-trained digits RBM."""
     rbm = RBM.random(train.shape[1], n_hidden, rng=0, scale=0.01)
-    train_rbm(rbm, train, method="pcd", lr=0.1, epochs=epochs, batch_size=10, rng=0, record_exact=False)
+    train_rbm(rbm, train, settings=TrainingSettings(method="pcd", lr=0.1, epochs=epochs, batch_size=10, record_exact=False), rng=0)
     log_z = exact.log_partition(rbm)
     times, errors = [], []
     for rep in range(reps):

@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import exact
 from .estimate import ais_log_partition
 from .models import RBM
-from .training import METHODS, train_rbm
+from .training import METHODS, TrainingSettings, train_rbm
 
 __all__ = ["RBMEstimator"]
 
@@ -130,9 +130,7 @@ class RBMEstimator(TransformerMixin, BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         rng = np.random.default_rng(seed)
         rbm = RBM.random(V.shape[1], self.n_components, rng=rng, scale=0.01)
-        self.history_ = train_rbm(rbm, V, method=self.method, k=self.k, lr=float(self.learning_rate),
-                                  epochs=self.epochs, batch_size=min(self.batch_size, V.shape[0]),
-                                  rng=rng, record_exact=False)
+        self.history_ = train_rbm(rbm, V, settings=TrainingSettings(method=self.method, k=self.k, lr=float(self.learning_rate), epochs=self.epochs, batch_size=min(self.batch_size, V.shape[0]), record_exact=False), rng=rng)
         self.rbm_ = rbm
         if min(rbm.n_visible, rbm.n_hidden) <= self.max_exact_units:
             self.log_partition_ = exact.log_partition(rbm, max_units=self.max_exact_units)

@@ -50,6 +50,7 @@ from .states import all_states
 __all__ = [
     "momentum_schedule",
     "TrainingHistory",
+    "TrainingSettings",
     "train_rbm",
     "train_bm",
     "fit_like_sklearn",
@@ -149,40 +150,124 @@ def _cosine(a: dict, b: dict) -> float:
     return float(x @ y / norm) if norm > 0 else float("nan")
 
 
-def _resolve_record_exact(record_exact, rbm: RBM) -> bool:
+def _check_record_exact(record_exact) -> None:
     if isinstance(record_exact, str):
         if record_exact != "auto":
             raise ValueError(f"record_exact must be True, False or 'auto', got {record_exact!r}")
-        return min(rbm.n_visible, rbm.n_hidden) <= AUTO_EXACT_LAYER
-    if not isinstance(record_exact, (bool, np.bool_)):
+    elif not isinstance(record_exact, (bool, np.bool_)):
         raise TypeError(f"record_exact must be True, False or 'auto', got {type(record_exact).__name__}")
+
+
+def _resolve_record_exact(record_exact, rbm: RBM) -> bool:
+    _check_record_exact(record_exact)
+    if isinstance(record_exact, str):
+        return min(rbm.n_visible, rbm.n_hidden) <= AUTO_EXACT_LAYER
     return bool(record_exact)
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    r"""Settings of :func:`train_rbm`: the estimator, the optimizer and what to record.
+
+    Frozen and validated on construction (a bad value raises an error naming
+    the field); make variants with :func:`dataclasses.replace`, e.g.
+    ``replace(settings, method="pcd")``.
+
+    Attributes
+    ----------
+    method : {"cd", "pcd", "fpcd", "exact"}
+        Gradient estimator: :func:`cd_gradient`, :func:`pcd_gradient`,
+        :func:`fpcd_gradient` or :func:`exact_gradient` (per minibatch).
+    k : int, default 1
+        Gibbs steps per update (ignored for ``"exact"``).
+    lr : float, default 0.1
+    epochs : int, default 10
+    batch_size : int, optional
+        Default 10, or all the data for ``method="exact"``; 1..m.
+    momentum : float, callable or "hinton", default 0.0
+        A constant in [0, 1), a function ``epoch -> momentum``, or
+        ``"hinton"`` for :func:`momentum_schedule` (0.5, then 0.9 after 5 epochs).
+    weight_decay : float, default 0.0
+        L2 penalty :math:`\lambda` on the weights (e.g. 1e-4).
+    shuffle : bool, default True
+    statistics : {"hidden_probs", "sampled", "mean_field"}
+        See :func:`cd_gradient`; ``"mean_field"`` only with ``method="cd"``.
+    n_chains : int, optional
+        Number of persistent chains (PCD, FPCD); default ``batch_size``.
+    fast_lr : float, optional
+        Learning rate of the fast parameters (FPCD); default ``lr``.
+    fast_decay : float, default 0.95
+        Factor applied to the fast parameters at every update (FPCD).
+    record_exact : bool or "auto", default "auto"
+        Record the exact log-likelihood every epoch (and before training);
+        "auto" does so when the smaller layer has at most 20 units.
+    record_cosine : bool, default False
+        Record the cosine between the estimator's gradient on the training
+        set and the exact gradient (needs enumeration).
+    dtype : float64 or float32
+        Precision of the sampling kernels (the model keeps float64).
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> settings = TrainingSettings(method="pcd", lr=0.05)
+    >>> replace(settings, k=5).k, settings.k
+    (5, 1)
+    >>> TrainingSettings(lr=-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a finite number > 0, got -1.0
+    """
+
+    method: str = "cd"
+    k: int = 1
+    lr: float = 0.1
+    epochs: int = 10
+    batch_size: int | None = None
+    momentum: object = 0.0
+    weight_decay: float = 0.0
+    shuffle: bool = True
+    statistics: str = "hidden_probs"
+    n_chains: int | None = None
+    fast_lr: float | None = None
+    fast_decay: float = 0.95
+    record_exact: object = "auto"
+    record_cosine: bool = False
+    dtype: object = np.float64
+
+    def __post_init__(self):
+        method = check_choice(self.method, "method", METHODS)
+        checked = {
+            "method": method,
+            "k": check_positive_int(self.k, "k"),
+            "lr": check_positive_float(self.lr, "lr"),
+            "epochs": check_nonnegative_int(self.epochs, "epochs"),
+            "batch_size": None if self.batch_size is None else check_positive_int(self.batch_size, "batch_size"),
+            "weight_decay": check_real(self.weight_decay, "weight_decay", low=0),
+            "shuffle": check_bool(self.shuffle, "shuffle"),
+            "statistics": check_statistics(self.statistics, method),
+            "n_chains": None if self.n_chains is None else check_positive_int(self.n_chains, "n_chains"),
+            "fast_lr": None if self.fast_lr is None else check_positive_float(self.fast_lr, "fast_lr"),
+            "fast_decay": check_real(self.fast_decay, "fast_decay", 0, 1, high_open=True),
+            "record_cosine": check_bool(self.record_cosine, "record_cosine"),
+        }
+        _momentum_function(self.momentum)
+        _check_record_exact(self.record_exact)
+        check_float_dtype(self.dtype)
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
 
 def train_rbm(
     rbm,
     data,
     *,
+    settings: TrainingSettings = TrainingSettings(),
     rng,
-    method="cd",
-    k=1,
-    lr=0.1,
-    epochs=10,
-    batch_size=None,
-    momentum=0.0,
-    weight_decay=0.0,
-    shuffle=True,
-    record_exact="auto",
     test_data=None,
+    chains=None,
     callback=None,
     progress=False,
-    statistics="hidden_probs",
-    n_chains=None,
-    chains=None,
-    fast_lr=None,
-    fast_decay=0.95,
-    record_cosine=False,
-    dtype=np.float64,
 ) -> TrainingHistory:
     r"""Train an RBM by minibatch stochastic gradient ascent; the model is updated in place.
 
@@ -206,50 +291,21 @@ def train_rbm(
         Initial model, trained in place (e.g. ``RBM.random(..., scale=0.01)``
         with ``rbm.b[:] = init_visible_bias(data)``).
     data : array_like of 0/1, shape (m, n_visible)
-    method : {"cd", "pcd", "fpcd", "exact"}
-        Gradient estimator: :func:`cd_gradient`, :func:`pcd_gradient`,
-        :func:`fpcd_gradient` or :func:`exact_gradient` (per minibatch).
-    k : int, default 1
-        Gibbs steps per update (ignored for ``"exact"``).
-    lr : float, default 0.1
-    epochs : int, default 10
-    batch_size : int, optional
-        Default 10, or all the data for ``method="exact"``; 1..m.
-    momentum : float, callable or "hinton", default 0.0
-        A constant in [0, 1), a function ``epoch -> momentum``, or
-        ``"hinton"`` for :func:`momentum_schedule` (0.5, then 0.9 after 5 epochs).
-    weight_decay : float, default 0.0
-        L2 penalty :math:`\lambda` on the weights (e.g. 1e-4).
+    settings : TrainingSettings
+        Estimator, optimizer and recording (see :class:`TrainingSettings`).
     rng : numpy.random.Generator or int
         Initial order, sampling; required (even for ``"exact"`` with ``shuffle``).
-    shuffle : bool, default True
-    record_exact : bool or "auto", default "auto"
-        Record the exact log-likelihood every epoch (and before training);
-        "auto" does so when the smaller layer has at most 20 units.
     test_data : array_like of 0/1, optional
         Held-out data for the recorded test log-likelihood.
+    chains : array_like of 0/1, shape (n_chains, n_hidden), optional
+        Initial hidden states of the persistent chains, e.g. ``history.chains``
+        of a previous call to continue training; default all 0 (as scikit-learn).
     callback : callable, optional
         Called as ``callback(epoch, rbm, history)`` after every epoch;
         returning ``True`` stops training. It may read the model but must not
         change it (training continues from its own copy of the parameters).
     progress : bool, default False
         Show a tqdm progress bar (if tqdm is installed).
-    statistics : {"hidden_probs", "sampled", "mean_field"}
-        See :func:`cd_gradient`; ``"mean_field"`` only with ``method="cd"``.
-    n_chains : int, optional
-        Number of persistent chains (PCD, FPCD); default ``batch_size``.
-    chains : array_like of 0/1, shape (n_chains, n_hidden), optional
-        Initial hidden states of the persistent chains, e.g. ``history.chains``
-        of a previous call to continue training; default all 0 (as scikit-learn).
-    fast_lr : float, optional
-        Learning rate of the fast parameters (FPCD); default ``lr``.
-    fast_decay : float, default 0.95
-        Factor applied to the fast parameters at every update (FPCD).
-    record_cosine : bool, default False
-        Record the cosine between the estimator's gradient on the training
-        set and the exact gradient (needs enumeration).
-    dtype : float64 or float32
-        Precision of the sampling kernels (the model keeps float64).
 
     Returns
     -------
@@ -263,7 +319,7 @@ def train_rbm(
     >>> from dreambook.data import helmholtz_bars
     >>> data = helmholtz_bars(500, rng=0)
     >>> rbm = RBM.random(16, 8, rng=0)
-    >>> history = train_rbm(rbm, data, method="pcd", lr=0.05, epochs=10, rng=0)
+    >>> history = train_rbm(rbm, data, settings=TrainingSettings(method="pcd", lr=0.05, epochs=10), rng=0)
     >>> history.epochs[-1], round(history.train_log_likelihood[0], 2)
     (10, -11.1)
     >>> bool(history.train_log_likelihood[-1] > -8.0)
@@ -272,38 +328,38 @@ def train_rbm(
     check_model(rbm, RBM, "rbm")
     data = np.ascontiguousarray(check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False))
     n = data.shape[0]
-    method = check_choice(method, "method", METHODS)
-    k = check_positive_int(k, "k")
-    lr = check_positive_float(lr, "lr")
-    epochs = check_nonnegative_int(epochs, "epochs")
+    if not isinstance(settings, TrainingSettings):
+        raise TypeError(f"settings must be a TrainingSettings, got {type(settings).__name__}")
+    method, k, lr, epochs = settings.method, settings.k, settings.lr, settings.epochs
+    batch_size = settings.batch_size
     if batch_size is None:
         batch_size = n if method == "exact" else min(10, n)
-    batch_size = check_positive_int(batch_size, "batch_size")
     if batch_size > n:
         raise ValueError(
             f"batch_size must be between 1 and the number of training examples ({n}), got {batch_size}"
         )
-    momentum_at = _momentum_function(momentum)
-    weight_decay = check_real(weight_decay, "weight_decay", low=0)
+    momentum_at = _momentum_function(settings.momentum)
+    weight_decay = settings.weight_decay
     rng = as_generator(rng)
-    shuffle = check_bool(shuffle, "shuffle")
+    shuffle = settings.shuffle
     progress = check_bool(progress, "progress")
-    do_exact = _resolve_record_exact(record_exact, rbm)
+    do_exact = _resolve_record_exact(settings.record_exact, rbm)
     if test_data is not None:
         test_data = check_binary(test_data, "test_data", n_units=rbm.n_visible, allow_1d=False)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
-    statistics = check_statistics(statistics, method)
+    statistics = settings.statistics
+    n_chains = settings.n_chains
     if chains is not None:
         chains = check_binary(chains, "chains", n_units=rbm.n_hidden, allow_1d=False)
-        if n_chains is not None and check_positive_int(n_chains, "n_chains") != chains.shape[0]:
+        if n_chains is not None and n_chains != chains.shape[0]:
             raise ValueError(f"chains must have n_chains={n_chains} rows, got shape {chains.shape}")
         n_chains = chains.shape[0]
-    n_chains = batch_size if n_chains is None else check_positive_int(n_chains, "n_chains")
-    fast_lr = lr if fast_lr is None else check_positive_float(fast_lr, "fast_lr")
-    fast_decay = check_real(fast_decay, "fast_decay", 0, 1, high_open=True)
-    record_cosine = check_bool(record_cosine, "record_cosine")
-    dt = check_float_dtype(dtype)
+    n_chains = batch_size if n_chains is None else n_chains
+    fast_lr = lr if settings.fast_lr is None else settings.fast_lr
+    fast_decay = settings.fast_decay
+    record_cosine = settings.record_cosine
+    dt = check_float_dtype(settings.dtype)
 
     history = TrainingHistory(method=method)
     T = rbm.T
@@ -361,11 +417,7 @@ def train_rbm(
             X = data[order] if shuffle else data
             for first in range(0, n, batch_size):
                 grad = exact.log_likelihood_gradient(rbm, X[first : first + batch_size])
-                grad["W"] = grad["W"] - weight_decay * rbm.W
-                for key, value in rbm.params.items():
-                    delta[key] *= m
-                    delta[key] += lr * grad[key]
-                    value += delta[key]
+                _momentum_step(rbm, grad, delta, m, lr, weight_decay)
         elapsed += time.perf_counter() - start
         record(epoch, elapsed)
         if callback is not None and callback(epoch, rbm, history) is True:
@@ -373,6 +425,15 @@ def train_rbm(
     if kernel is not None and kernel.persistent:
         history.chains = kernel.Hc[:, :-1].astype(np.float64)
     return history
+
+
+def _momentum_step(model, grad: dict, delta: dict, momentum: float, lr: float, weight_decay: float) -> None:
+    r"""In place: :math:`\Delta\theta \leftarrow m\,\Delta\theta + \eta(g - \lambda W)`, :math:`\theta \leftarrow \theta + \Delta\theta`."""
+    grad["W"] = grad["W"] - weight_decay * model.W
+    for key, value in model.params.items():
+        delta[key] *= momentum
+        delta[key] += lr * grad[key]
+        value += delta[key]
 
 
 def _gradient_cosine(rbm, data, method, k, kernel, rng, statistics) -> float:
@@ -463,11 +524,7 @@ def train_bm(model, data, lr=0.1, epochs=100, momentum=0.0, weight_decay=0.0, ma
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         grad = exact.log_likelihood_gradient(model, data, max_units=max_units)
-        grad["W"] = grad["W"] - weight_decay * model.W
-        for key, value in model.params.items():
-            delta[key] *= momentum
-            delta[key] += lr * grad[key]
-            value += delta[key]
+        _momentum_step(model, grad, delta, momentum, lr, weight_decay)
         elapsed += time.perf_counter() - start
         record(epoch)
     return history
@@ -747,9 +804,9 @@ def train_small_rbm(
             if epoch % record_every == 0:
                 record(epoch)
 
-        train_rbm(rbm, data, method="cd", k=k, lr=lr, epochs=n_updates, batch_size=data.shape[0],
-                  weight_decay=weight_decay, rng=rng, shuffle=False, record_exact=False,
-                  callback=callback)
+        settings = TrainingSettings(method="cd", k=k, lr=lr, epochs=n_updates, batch_size=data.shape[0],
+                                    weight_decay=weight_decay, shuffle=False, record_exact=False)
+        train_rbm(rbm, data, settings=settings, rng=rng, callback=callback)
     else:
         for update in range(1, n_updates + 1):
             if method == "exact":
@@ -786,7 +843,7 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, 
       ``fpcd_gradient`` documents:
       :math:`\theta_{\rm fast} \leftarrow d\,\theta_{\rm fast} + \eta_{\rm fast}\,\hat g`.
 
-    This is what ``train_rbm(method="pcd" / "fpcd")`` does (without momentum),
+    This is what ``train_rbm`` with ``method="pcd"`` / ``"fpcd"`` does (without momentum),
     one update at a time, so that every update can be recorded.
 
     Parameters

@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 from dreambook import exact
 from dreambook.data import load_digits_binary
 from dreambook.learning import init_visible_bias
-from dreambook.training import train_rbm
+from dreambook.training import TrainingSettings, train_rbm
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,16 +82,13 @@ def train(name: str, seed: int, record: bool = False):
         extra = dict(momentum="hinton", weight_decay=1e-4)
     with threadpool_limits(limits=notebook_env.blas_threads()):
         if not decay:
-            history = train_rbm(rbm, train_x, method=method, k=k, lr=lr, epochs=EPOCHS,
-                                batch_size=BATCH_SIZE, rng=seed, record_exact=record,
-                                test_data=test_x if record else None, **extra)
+            history = train_rbm(rbm, train_x, settings=TrainingSettings(method=method, k=k, lr=lr, epochs=EPOCHS, batch_size=BATCH_SIZE, record_exact=record, **extra), rng=seed, test_data=test_x if record else None)
             curve = np.asarray(history.test_log_likelihood) if record else None
             return rbm, curve, history.chains
         rng = np.random.default_rng(seed)
         chains = None
         for epoch in range(EPOCHS):
-            history = train_rbm(rbm, train_x, method=method, k=k, lr=lr * (1 - epoch / EPOCHS), epochs=1,
-                                batch_size=BATCH_SIZE, rng=rng, record_exact=False, chains=chains, **extra)
+            history = train_rbm(rbm, train_x, settings=TrainingSettings(method=method, k=k, lr=lr * (1 - epoch / EPOCHS), epochs=1, batch_size=BATCH_SIZE, record_exact=False, **extra), rng=rng, chains=chains)
             chains = history.chains
         return rbm, None, chains
 

@@ -33,7 +33,7 @@ from dreambook import exact
 from dreambook.data import load_digits_binary
 from dreambook.estimate import ais_log_partition, linear_betas
 from dreambook.diagnostics import pseudo_log_likelihood
-from dreambook.training import train_rbm
+from dreambook.training import TrainingSettings, train_rbm
 from dreambook.models import RBM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ def digits():
 def cd1_model(digits):
     train, _ = digits
     rbm = RBM.random(64, 12, rng=0, scale=0.01)
-    train_rbm(rbm, train, method="cd", k=1, lr=0.05, epochs=100, batch_size=20, rng=0, record_exact=False)
+    train_rbm(rbm, train, settings=TrainingSettings(method="cd", k=1, lr=0.05, epochs=100, batch_size=20, record_exact=False), rng=0)
     return rbm
 
 

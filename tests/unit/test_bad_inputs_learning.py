@@ -1,5 +1,6 @@
 """Bad inputs to learning, estimate and data raise a clear error that names the argument."""
 
+import dataclasses
 import re
 import warnings
 
@@ -9,7 +10,7 @@ import pytest
 from dreambook.data import bars_and_stripes, helmholtz_bars, helmholtz_bars_distribution, load_digits_binary
 from dreambook.estimate import ais_log_partition, estimated_log_likelihood, linear_betas
 from dreambook.learning import cd_gradient, fpcd_gradient, init_visible_bias, pcd_gradient
-from dreambook.training import fit_like_sklearn, momentum_schedule, train_bm, train_rbm
+from dreambook.training import TrainingSettings, fit_like_sklearn, momentum_schedule, train_bm, train_rbm
 from dreambook.sampling import sample_chains
 from dreambook.models import RBM
 
@@ -25,7 +26,9 @@ def _train(**overrides):
     kwargs.update(overrides)
     data = kwargs.pop("data", DATA)
     rbm = kwargs.pop("rbm", _rbm())
-    return train_rbm(rbm, data, **kwargs)
+    fields = {f.name for f in dataclasses.fields(TrainingSettings)}
+    settings = TrainingSettings(**{key: kwargs.pop(key) for key in list(kwargs) if key in fields})
+    return train_rbm(rbm, data, settings=settings, **kwargs)
 
 
 def _fpcd(**overrides):

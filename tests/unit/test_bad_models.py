@@ -66,7 +66,7 @@ REFUSED = [
     ("RBM bias NaN", lambda: exact.log_partition(_nan_bias(RBM.random(4, 3, rng=0))), r"c must contain only finite"),
     ("annealing NaN", lambda: sampling.simulated_annealing(_fv_nan(), X4, [2.0, 1.0], rng=0), r"W must contain only finite"),
     ("cd_gradient NaN", lambda: learning.cd_gradient(_rbm_nan(), X4, k=1, rng=0), r"W must contain only finite"),
-    ("train_rbm NaN", lambda: training.train_rbm(_rbm_nan(), X4, method="cd", epochs=1, rng=0), r"W must contain only finite"),
+    ("train_rbm NaN", lambda: training.train_rbm(_rbm_nan(), X4, settings=training.TrainingSettings(method="cd", epochs=1), rng=0), r"W must contain only finite"),
     ("energy NaN", lambda: _fv_nan().energy(X4), r"W must contain only finite"),
     ("free energy NaN", lambda: _rbm_nan().free_energy(X4), r"W must contain only finite"),
     # asymmetric W and self-connections
@@ -95,7 +95,7 @@ REFUSED = [
     ("counts='no'", lambda: states.empirical_distribution(np.zeros((2, 2)), counts="no"), r"counts must be True or False"),
     ("return_energies", lambda: sampling.simulated_annealing(FullyVisibleBM.zeros(2), np.zeros(2), [1.0], rng=0, return_energies="y"), r"return_energies must be True or False"),
     ("return_flips", lambda: hopfield.relax(HopfieldNetwork.hebbian([[1, -1, 1]]), [1, 1, 1], rng=0, return_flips="no"), r"return_flips must be True or False"),
-    ("shuffle", lambda: training.train_rbm(RBM.zeros(4, 2), X4, epochs=1, rng=0, shuffle="no"), r"shuffle must be True or False"),
+    ("shuffle", lambda: training.train_rbm(RBM.zeros(4, 2), X4, settings=training.TrainingSettings(epochs=1, shuffle="no"), rng=0), r"shuffle must be True or False"),
     ("keep_weights", lambda: enc.train_exact(enc.encoder_machine(2, 1), enc.clean_distribution(enc.encoder_patterns(2)), n_updates=1, keep_weights="no"), r"keep_weights must be True or False"),
     # open intervals are honoured: a bar probability of 1 has an infinite logit
     ("clean_bars_machine p_bar=1", lambda: wake_sleep.clean_bars_machine(p_bar=1.0), r"p_bar must be a finite number in \(0, 1\)"),

@@ -7,7 +7,7 @@ from dreambook import exact
 from dreambook.data import load_digits_binary
 from dreambook.estimate import AISResult, ais_log_partition, estimated_log_likelihood, linear_betas
 from dreambook.learning import init_visible_bias
-from dreambook.training import train_rbm
+from dreambook.training import TrainingSettings, train_rbm
 from dreambook.models import RBM
 
 
@@ -17,7 +17,7 @@ def digits_rbm():
     train, test = load_digits_binary()
     rbm = RBM.random(64, 12, rng=0, scale=0.01)
     rbm.b[:] = init_visible_bias(train)
-    train_rbm(rbm, train, method="cd", lr=0.1, epochs=5, rng=0, record_exact=False)
+    train_rbm(rbm, train, settings=TrainingSettings(method="cd", lr=0.1, epochs=5, record_exact=False), rng=0)
     return rbm, train, test, exact.log_partition(rbm)
 
 

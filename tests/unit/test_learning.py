@@ -9,7 +9,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes, load_digits_binary
-from dreambook.training import TrainingHistory, momentum_schedule, train_bm, train_rbm
+from dreambook.training import TrainingHistory, TrainingSettings, momentum_schedule, train_bm, train_rbm
 from dreambook.learning import cd_gradient, exact_gradient, fpcd_gradient, init_visible_bias, pcd_gradient
 from dreambook.sampling import sample_chains
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, block_mask
@@ -76,9 +76,7 @@ def test_fast_training_matches_readable_estimators(digits, method, k, statistics
     expected = _readable_training(data, method, k, statistics, lr, batch_size, momentum, weight_decay, seed,
                                   fast_lr, T)
     rbm = RBM.random(64, 8, rng=123, scale=0.1, T=T)
-    train_rbm(rbm, data, method=method, k=k, lr=lr, epochs=1, batch_size=batch_size, momentum=momentum,
-              weight_decay=weight_decay, rng=seed, shuffle=False, record_exact=False,
-              statistics=statistics, fast_lr=fast_lr)
+    train_rbm(rbm, data, settings=TrainingSettings(method=method, k=k, lr=lr, epochs=1, batch_size=batch_size, momentum=momentum, weight_decay=weight_decay, shuffle=False, record_exact=False, statistics=statistics, fast_lr=fast_lr), rng=seed)
     for key in ("W", "b", "c"):
         np.testing.assert_allclose(rbm.params[key], expected.params[key], rtol=0, atol=1e-12)
 
@@ -88,7 +86,7 @@ def test_float32_kernel_trains_like_float64(digits):
     lls = {}
     for dtype in (np.float64, np.float32):
         rbm = RBM.random(64, 8, rng=0, scale=0.01)
-        train_rbm(rbm, train[:500], method="pcd", lr=0.05, epochs=3, rng=0, record_exact=False, dtype=dtype)
+        train_rbm(rbm, train[:500], settings=TrainingSettings(method="pcd", lr=0.05, epochs=3, record_exact=False, dtype=dtype), rng=0)
         assert rbm.W.dtype == np.float64 and np.all(np.isfinite(rbm.W))
         lls[dtype] = exact.log_likelihood(rbm, test)
     assert abs(lls[np.float64] - lls[np.float32]) < 1.5
@@ -138,8 +136,7 @@ def test_pcd_with_tiny_learning_rate_tracks_the_model_distribution():
     rbm = RBM(rng.normal(0, 1.0, (5, 3)), rng.normal(0, 1, 5), rng.normal(0, 1, 3))
     before = rbm.copy()
     data = (rng.random((20, 5)) < 0.5).astype(float)
-    history = train_rbm(rbm, data, method="pcd", lr=1e-9, epochs=40, batch_size=20, n_chains=4000,
-                        rng=4, record_exact=False)
+    history = train_rbm(rbm, data, settings=TrainingSettings(method="pcd", lr=1e-9, epochs=40, batch_size=20, n_chains=4000, record_exact=False), rng=4)
     assert np.max(np.abs(rbm.W - before.W)) < 1e-6
     fantasies = rbm.sample_visible(history.chains, rng=5)
     statistic, p_value = chi_square_test(fantasies, exact.probabilities(rbm))
@@ -163,7 +160,7 @@ def test_fpcd_chains_run_on_regular_plus_fast_parameters():
 def test_exact_gradient_training_increases_log_likelihood_monotonically():
     data = bars_and_stripes(3)
     rbm = RBM.random(9, 9, rng=0, scale=1.0)
-    history = train_rbm(rbm, data, method="exact", lr=0.5, epochs=100, rng=0)
+    history = train_rbm(rbm, data, settings=TrainingSettings(method="exact", lr=0.5, epochs=100), rng=0)
     ll = np.array(history.train_log_likelihood)
     assert np.all(np.diff(ll) > 0)
     assert ll[-1] > ll[0] + 5.0  # from about -13.0 to -5.3 nats (the optimum is log(1/14) = -2.64)
@@ -187,7 +184,7 @@ def test_stochastic_methods_learn_bars_and_stripes(method):
     data = bars_and_stripes(3)
     rbm = RBM.random(9, 8, rng=1, scale=0.5)
     rbm.b[:] = init_visible_bias(data)
-    history = train_rbm(rbm, data, method=method, k=1, lr=0.1, epochs=200, batch_size=7, momentum=0.5, rng=1)
+    history = train_rbm(rbm, data, settings=TrainingSettings(method=method, k=1, lr=0.1, epochs=200, batch_size=7, momentum=0.5), rng=1)
     # from -6.5 nats to about -5.0 (uniform: -6.24; optimum: -2.64)
     assert history.train_log_likelihood[-1] > history.train_log_likelihood[0] + 0.8
 
@@ -196,8 +193,7 @@ def test_history_records_every_epoch(digits):
     train, test = digits
     rbm = RBM.random(64, 6, rng=0, scale=0.01)
     seen = []
-    history = train_rbm(rbm, train[:200], method="cd", epochs=3, rng=0, test_data=test[:50],
-                        record_cosine=True, callback=lambda epoch, model, h: seen.append(epoch))
+    history = train_rbm(rbm, train[:200], settings=TrainingSettings(method="cd", epochs=3, record_cosine=True), rng=0, test_data=test[:50], callback=lambda epoch, model, h: seen.append(epoch))
     assert isinstance(history, TrainingHistory)
     assert history.epochs == [0, 1, 2, 3] and seen == [1, 2, 3]
     for series in (history.train_log_likelihood, history.test_log_likelihood, history.gradient_cosine):
@@ -213,8 +209,7 @@ def test_history_records_every_epoch(digits):
 def test_history_without_recording_and_early_stop():
     data = bars_and_stripes(3)
     rbm = RBM.random(9, 4, rng=0)
-    history = train_rbm(rbm, data, method="pcd", epochs=10, batch_size=5, rng=0, record_exact=False,
-                        callback=lambda epoch, model, h: epoch == 2)
+    history = train_rbm(rbm, data, settings=TrainingSettings(method="pcd", epochs=10, batch_size=5, record_exact=False), rng=0, callback=lambda epoch, model, h: epoch == 2)
     assert history.epochs == [0, 1, 2]
     assert np.all(np.isnan(history.train_log_likelihood))
     assert history.chains.shape == (5, 4)
@@ -224,20 +219,20 @@ def test_pcd_training_can_continue_from_its_chains():
     data = bars_and_stripes(3)
     a, b = RBM.random(9, 4, rng=0), RBM.random(9, 4, rng=0)
     rng = np.random.default_rng(5)
-    history = train_rbm(a, data, method="pcd", epochs=3, batch_size=7, rng=rng, record_exact=False)
-    train_rbm(a, data, method="pcd", epochs=2, batch_size=7, rng=rng, record_exact=False, chains=history.chains)
-    train_rbm(b, data, method="pcd", epochs=5, batch_size=7, rng=5, record_exact=False)
+    history = train_rbm(a, data, settings=TrainingSettings(method="pcd", epochs=3, batch_size=7, record_exact=False), rng=rng)
+    train_rbm(a, data, settings=TrainingSettings(method="pcd", epochs=2, batch_size=7, record_exact=False), rng=rng, chains=history.chains)
+    train_rbm(b, data, settings=TrainingSettings(method="pcd", epochs=5, batch_size=7, record_exact=False), rng=5)
     np.testing.assert_allclose(a.W, b.W, rtol=0, atol=1e-12)
 
 
 def test_training_is_reproducible_and_rng_stream_continues():
     data = bars_and_stripes(3)
     a, b = RBM.random(9, 4, rng=0), RBM.random(9, 4, rng=0)
-    train_rbm(a, data, method="pcd", epochs=5, batch_size=4, rng=11, record_exact=False)
-    train_rbm(b, data, method="pcd", epochs=5, batch_size=4, rng=np.random.default_rng(11), record_exact=False)
+    train_rbm(a, data, settings=TrainingSettings(method="pcd", epochs=5, batch_size=4, record_exact=False), rng=11)
+    train_rbm(b, data, settings=TrainingSettings(method="pcd", epochs=5, batch_size=4, record_exact=False), rng=np.random.default_rng(11))
     np.testing.assert_array_equal(a.W, b.W)
     c = RBM.random(9, 4, rng=0)
-    train_rbm(c, data, method="pcd", epochs=5, batch_size=4, rng=12, record_exact=False)
+    train_rbm(c, data, settings=TrainingSettings(method="pcd", epochs=5, batch_size=4, record_exact=False), rng=12)
     assert not np.array_equal(a.W, c.W)
 
 
@@ -246,7 +241,7 @@ def test_weight_decay_shrinks_weights():
     norms = []
     for decay in (0.0, 0.1):
         rbm = RBM.random(9, 6, rng=0, scale=0.1)
-        train_rbm(rbm, data, method="cd", epochs=30, batch_size=7, weight_decay=decay, rng=0, record_exact=False)
+        train_rbm(rbm, data, settings=TrainingSettings(method="cd", epochs=30, batch_size=7, weight_decay=decay, record_exact=False), rng=0)
         norms.append(np.linalg.norm(rbm.W))
     assert norms[1] < 0.8 * norms[0]
 
@@ -254,8 +249,7 @@ def test_weight_decay_shrinks_weights():
 def test_training_that_diverges_raises():
     rbm = RBM.random(9, 4, rng=0)
     with pytest.raises(FloatingPointError, match="lr"):
-        train_rbm(rbm, bars_and_stripes(3), method="cd", lr=1e308, epochs=50, batch_size=14, rng=0,
-                  record_exact=False, momentum=0.9)
+        train_rbm(rbm, bars_and_stripes(3), settings=TrainingSettings(method="cd", lr=1e308, epochs=50, batch_size=14, record_exact=False, momentum=0.9), rng=0)
 
 
 # ---------------------------------------------------------------------------
@@ -273,8 +267,8 @@ def test_momentum_schedule_and_callable_momentum():
     assert [schedule(e) for e in range(4)] == [0.5, 0.5, 0.9, 0.9]
     data = bars_and_stripes(3)
     a, b = RBM.random(9, 4, rng=0), RBM.random(9, 4, rng=0)
-    train_rbm(a, data, epochs=8, batch_size=7, momentum="hinton", rng=0, record_exact=False)
-    train_rbm(b, data, epochs=8, batch_size=7, momentum=momentum_schedule(), rng=0, record_exact=False)
+    train_rbm(a, data, settings=TrainingSettings(epochs=8, batch_size=7, momentum="hinton", record_exact=False), rng=0)
+    train_rbm(b, data, settings=TrainingSettings(epochs=8, batch_size=7, momentum=momentum_schedule(), record_exact=False), rng=0)
     np.testing.assert_array_equal(a.W, b.W)
 
 
@@ -292,8 +286,8 @@ def test_sample_chains_samples_the_model(dtype):
 
 def test_progress_bar_is_optional(capsys):
     rbm = RBM.random(9, 4, rng=0)
-    train_rbm(rbm, bars_and_stripes(3), epochs=2, batch_size=7, rng=0, record_exact=False, progress=True)
-    train_rbm(rbm, bars_and_stripes(3), epochs=2, batch_size=7, rng=0, record_exact=False)
+    train_rbm(rbm, bars_and_stripes(3), settings=TrainingSettings(epochs=2, batch_size=7, record_exact=False), rng=0, progress=True)
+    train_rbm(rbm, bars_and_stripes(3), settings=TrainingSettings(epochs=2, batch_size=7, record_exact=False), rng=0)
     assert capsys.readouterr().out == ""  # tqdm, if installed, writes to stderr only
 
 
@@ -301,8 +295,7 @@ def test_momentum_switching_on_uses_the_previous_step(digits):
     """With momentum 0 in epoch 1 and 0.9 in epoch 2, the first momentum step reuses epoch 1's last step."""
     data = digits[0][:40]
     rbm = RBM.random(64, 8, rng=123, scale=0.1)
-    train_rbm(rbm, data, method="pcd", lr=0.1, epochs=2, batch_size=10, rng=3, shuffle=False,
-              record_exact=False, momentum=momentum_schedule(0.0, 0.9, switch_epoch=1))
+    train_rbm(rbm, data, settings=TrainingSettings(method="pcd", lr=0.1, epochs=2, batch_size=10, shuffle=False, record_exact=False, momentum=momentum_schedule(0.0, 0.9, switch_epoch=1)), rng=3)
     expected = RBM.random(64, 8, rng=123, scale=0.1)
     rng, chains = np.random.default_rng(3), np.zeros((10, 8))
     delta = {key: np.zeros_like(value) for key, value in expected.params.items()}

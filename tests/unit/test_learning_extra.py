@@ -11,7 +11,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes
-from dreambook.training import MicroscopeHistory, train_rbm, train_small_rbm
+from dreambook.training import MicroscopeHistory, TrainingSettings, train_rbm, train_small_rbm
 from dreambook.markov import block_gibbs_matrices, cd_chain_distributions
 from dreambook.learning import cd_gradient, expected_cd_gradient
 from dreambook.diagnostics import pseudo_log_likelihood
@@ -137,8 +137,7 @@ def test_cd_method_reproduces_train_rbm_exactly():
     data = bars_and_stripes(3)
     a, b = RBM.random(9, 5, rng=1), RBM.random(9, 5, rng=1)
     train_small_rbm(a, data, method="cd", k=3, lr=0.1, n_updates=50, rng=11, record_every=10)
-    train_rbm(b, data, method="cd", k=3, lr=0.1, epochs=50, batch_size=14, rng=11, shuffle=False,
-              record_exact=False)
+    train_rbm(b, data, settings=TrainingSettings(method="cd", k=3, lr=0.1, epochs=50, batch_size=14, shuffle=False, record_exact=False), rng=11)
     np.testing.assert_array_equal(a.W, b.W)
     np.testing.assert_array_equal(a.c, b.c)
 

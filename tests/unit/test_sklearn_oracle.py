@@ -5,7 +5,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes, load_digits_binary
-from dreambook.training import fit_like_sklearn, train_rbm
+from dreambook.training import TrainingSettings, fit_like_sklearn, train_rbm
 from dreambook.models import RBM
 
 BernoulliRBM = pytest.importorskip("sklearn.neural_network").BernoulliRBM
@@ -63,8 +63,7 @@ def test_train_rbm_pcd_matches_sklearn_in_distribution(digits):
     ours, theirs = [], []
     for seed in range(3):
         rbm = RBM.random(64, 16, rng=seed, scale=0.01)
-        train_rbm(rbm, train, method="pcd", lr=0.1, epochs=5, batch_size=100, rng=seed, shuffle=False,
-                  record_exact=False)
+        train_rbm(rbm, train, settings=TrainingSettings(method="pcd", lr=0.1, epochs=5, batch_size=100, shuffle=False, record_exact=False), rng=seed)
         ours.append(exact.log_likelihood(rbm, test))
         sk, _ = fit_like_sklearn(train, n_components=16, learning_rate=0.1, batch_size=100, n_iter=5,
                                  random_state=seed)
