@@ -204,8 +204,9 @@ class TrainingSettings:
     record_cosine : bool, default False
         Record the cosine between the estimator's gradient on the training
         set and the exact gradient (needs enumeration).
-    dtype : float64 or float32
-        Precision of the sampling kernels (the model keeps float64).
+    dtype : numpy.dtype, default float64
+        Precision of the sampling kernels (the model keeps float64); given as
+        anything :class:`numpy.dtype` accepts, stored as a ``numpy.dtype``.
 
     Examples
     --------
@@ -233,7 +234,7 @@ class TrainingSettings:
     fast_decay: float = 0.95
     record_exact: object = "auto"
     record_cosine: bool = False
-    dtype: object = np.float64
+    dtype: object = np.dtype(np.float64)  # an instance, so autodoc does not list it as a class
 
     def __post_init__(self):
         method = check_choice(self.method, "method", METHODS)
@@ -250,10 +251,10 @@ class TrainingSettings:
             "fast_lr": None if self.fast_lr is None else check_positive_float(self.fast_lr, "fast_lr"),
             "fast_decay": check_real(self.fast_decay, "fast_decay", 0, 1, high_open=True),
             "record_cosine": check_bool(self.record_cosine, "record_cosine"),
+            "dtype": check_float_dtype(self.dtype),
         }
         _momentum_function(self.momentum)
         _check_record_exact(self.record_exact)
-        check_float_dtype(self.dtype)
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
