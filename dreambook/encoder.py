@@ -787,7 +787,7 @@ def _check_record_every(record_every) -> int:
     return check_positive_int(record_every, "record_every")
 
 
-def train_paper(model, n_updates, rng, patterns=None, procedure: Procedure = PAPER, record_every=10,
+def train_paper(model, n_updates, *, rng, patterns=None, procedure: Procedure = PAPER, record_every=10,
                 keep_weights=False, stop_when_solved=False, track_G=True) -> EncoderHistory:
     r"""Train an encoder network with the paper's sampled procedure (in place).
 
@@ -854,7 +854,7 @@ def train_paper(model, n_updates, rng, patterns=None, procedure: Procedure = PAP
 # ---------------------------------------------------------------------------
 # Exact training
 # ---------------------------------------------------------------------------
-def train_exact(model, p_data, lr=1.0, n_updates=1000, record_every=10, keep_weights=False,
+def train_exact(model, p_data, *, lr=1.0, n_updates=1000, record_every=10, keep_weights=False,
                 update="gradient") -> EncoderHistory:
     r"""Exact training of one encoder network on a distribution (in place).
 
@@ -991,7 +991,7 @@ class PopulationResult:
     G: np.ndarray
 
 
-def train_exact_population(seeds, p_data, lr=1.0, n_updates=1500, scale=0.01, v=4, h=2,
+def train_exact_population(seeds, p_data, *, lr=1.0, n_updates=1500, scale=0.01, v=4, h=2,
                            update="gradient", T=1.0) -> PopulationResult:
     r"""Train one encoder network per seed by exact statistics, all in lockstep.
 

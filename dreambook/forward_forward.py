@@ -205,7 +205,7 @@ def _sgd_momentum(params, grads, velocity, lr, momentum):
         p += v
 
 
-def train_ff(net: FFNetwork, images, y, rng, epochs: int = 60, batch_size: int = 100, lr: float = 0.1,
+def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: int = 100, lr: float = 0.1,
              momentum: float = 0.9, block_length: int = 0, test=None) -> FFHistory:
     r"""Train ``net`` in place by supervised Forward-Forward, SGD with momentum.
 
@@ -339,7 +339,7 @@ class MLP:
         return grads[::-1]
 
 
-def train_backprop(net: MLP, images, y, rng, epochs: int = 60, batch_size: int = 100, lr: float = 0.1,
+def train_backprop(net: MLP, images, y, *, rng, epochs: int = 60, batch_size: int = 100, lr: float = 0.1,
                    momentum: float = 0.9, test=None) -> FFHistory:
     """Train ``net`` in place by minibatch SGD with momentum on the cross-entropy."""
     if not isinstance(net, MLP):

@@ -233,7 +233,7 @@ class TrainingHistory:
     chains: np.ndarray | None = None
 
 
-def train_energy(model: RBFEnergy, data, rng, method: str = "short-run", n_updates: int = 300, lr: float = 0.5,
+def train_energy(model: RBFEnergy, data, *, rng, method: str = "short-run", n_updates: int = 300, lr: float = 0.5,
                  n_chains: int = 200, n_steps: int = 20, step: float = 0.1, test=None,
                  record_every: int = 50) -> TrainingHistory:
     r"""Fit ``model.theta`` in place by gradient descent on :math:`-\log p`, full batch.

@@ -463,7 +463,7 @@ def _progress_bar(iterable, method: str):
     return tqdm(iterable, desc=f"train_rbm ({method})", unit="epoch")
 
 
-def train_bm(model, data, lr=0.1, epochs=100, momentum=0.0, weight_decay=0.0, max_units=None) -> TrainingHistory:
+def train_bm(model, data, *, lr=0.1, epochs=100, momentum=0.0, weight_decay=0.0, max_units=None) -> TrainingHistory:
     r"""Exact full-batch gradient ascent on the log-likelihood of a Boltzmann machine.
 
     For :class:`~dreambook.models.FullyVisibleBM`,
