@@ -36,9 +36,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:traitlets")
 
 NAMES = assignments.names()
 BAD_BATCH = "two-phases"  # the assignment whose broken submissions are graded
-# seconds. A correct notebook needs about 15 s alone, but the bad batch is graded while every
-# other batch runs too (load 8-10 on a 2-core machine): at 60 s, correct submissions (bigfile,
-# deleted) were stopped by the limit in two runs of this suite.
+# seconds. The bad batch is graded while every other batch runs too (load 8-10 on a 2-core
+# machine): at 60 s, correct submissions (bigfile, deleted) were stopped by the limit in two
+# runs of this suite.
 BAD_TIMEOUT = 180.0
 TIMEOUT = 300.0
 
