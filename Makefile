@@ -16,7 +16,7 @@ STAMP  := $(VENV)/.installed
 TEX_PACKAGES := texlive-latex-extra texlive-xetex texlive-fonts-recommended latexmk fonts-dejavu-core poppler-utils
 
 .PHONY: setup book pdf tex test-pdf test-unit test-notebooks test-browser test-assignments execute lab bench clean
-.PHONY: test-numeric test-numeric-portable test-numeric-threads
+.PHONY: test-numeric test-numeric-portable test-numeric-threads test-numeric-full
 
 setup: $(STAMP)
 
@@ -34,8 +34,14 @@ book: setup
 	$(PY) tools/build_book.py $(if $(REPO),--repo "$(REPO)" --branch "$(or $(BRANCH),main)") $(if $(HUB),--hub "$(HUB)")
 
 test: test-unit test-notebooks test-numeric test-pdf test-browser test-assignments
-# test-numeric re-runs nbval (strict) and tests/results under a portable BLAS core with numpy's
-# SIMD dispatch off, and under two BLAS threads, against the same stored outputs (book/numerics.md).
+# test-numeric re-runs nbval (strict) and the result tests not marked slow under a portable BLAS
+# core with numpy's SIMD dispatch off, and nbval under two BLAS threads, against the same stored
+# outputs (book/numerics.md).
+
+# Two pytest workers (pytest-xdist), one BLAS thread each: the CI machine has two cores.
+# Notebooks are sent whole to one worker (--dist loadfile): nbval runs a notebook's cells in order.
+JOBS     ?= 2
+PARALLEL  = -n $(JOBS) --dist loadfile
 
 test-unit: setup
 	$(VENV)/bin/ruff check dreambook tests scripts benchmarks tools
@@ -43,7 +49,7 @@ test-unit: setup
 
 test-notebooks: setup
 	$(PY) tools/notebook_env.py
-	$(PY) -m pytest -q --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m pytest -q $(PARALLEL) --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-browser: book
 	$(PY) -m pytest -q tests/browser
@@ -78,8 +84,11 @@ clean:
 # --- Numeric portability (book/numerics.md): every stored output and result test must hold
 # under other numeric configurations too. Each stage sets every variable explicitly (a
 # machine may preset OPENBLAS_CORETYPE) and prints the configuration in force.
+# The result tests marked slow (long reproductions over many seeds, asserted in bands: about
+# 11 minutes) run under the default configuration only, in test-unit; make test-numeric-full
+# runs them under the portable configuration too.
 NUMERIC_NBVAL    = --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg
-NUMERIC_TESTS    = $(NUMERIC_NBVAL) $(wildcard tests/results)
+NUMERIC_TESTS    = $(PARALLEL) $(NUMERIC_NBVAL) $(wildcard tests/results) -m "not slow"
 NUMERIC_CLEAN    = env -u OPENBLAS_CORETYPE -u NPY_DISABLE_CPU_FEATURES -u NPY_ENABLE_CPU_FEATURES
 NUMERIC_PORTABLE = $(NUMERIC_CLEAN) DREAMBOOK_THREADS=1 \
 	OPENBLAS_CORETYPE="$$($(PY) tools/notebook_env.py --portable-core)" \
@@ -91,6 +100,10 @@ test-numeric: test-numeric-portable test-numeric-threads
 test-numeric-portable: setup   # a BLAS core for any CPU of the architecture, numpy SIMD dispatch off
 	$(NUMERIC_PORTABLE) $(PY) tools/notebook_env.py
 	$(NUMERIC_PORTABLE) $(PY) -m pytest -q -p no:cacheprovider $(NUMERIC_TESTS)
+
+test-numeric-full: setup       # the portable stage with every result test, slow ones included
+	$(NUMERIC_PORTABLE) $(PY) tools/notebook_env.py
+	$(NUMERIC_PORTABLE) $(PY) -m pytest -q -p no:cacheprovider $(PARALLEL) $(NUMERIC_NBVAL) $(wildcard tests/results)
 
 # Two threads: the notebooks only (the printed numbers of make lab, Binder and Colab, which do not
 # pin threads); scripts/ch05_digits.py wrote a bit-identical file under two threads, and re-running

@@ -125,6 +125,8 @@ def _pairwise_log_weights(model, X) -> np.ndarray:
 def _pairwise_log_partition(model) -> float:
     n = model.n_units
     chunk_lse = [logsumexp(_pairwise_log_weights(model, X)) for X in _state_chunks(n, n)]
+    if len(chunk_lse) == 1:  # logsumexp of one finite number is that number, bit for bit
+        return float(chunk_lse[0])
     return float(logsumexp(chunk_lse))
 
 
@@ -496,6 +498,11 @@ def model_statistics(model, max_units=None) -> dict:
     :math:`\partial \log Z / \partial\theta = E_p[\partial(-E)/\partial\theta]/T`.
     """
     _check_model(model)
+    return _model_statistics(model, max_units)
+
+
+def _model_statistics(model, max_units) -> dict:
+    """:func:`model_statistics` of a checked model."""
     _check_enumerable(model, max_units)
     if isinstance(model, RBM):
         return _rbm_model_statistics(model)
@@ -530,7 +537,11 @@ def data_statistics(model, data, max_units=None) -> dict:
     data : array_like of 0/1, shape (m, n_visible)
     """
     _check_model(model)
-    V = check_binary(data, "data", n_units=_n_visible(model))
+    return _data_statistics(model, check_binary(data, "data", n_units=_n_visible(model)), max_units)
+
+
+def _data_statistics(model, V, max_units) -> dict:
+    """:func:`data_statistics` of a checked model and checked data ``V``."""
     if isinstance(model, RBM):
         return model.sufficient_statistics(V, model.hidden_probs(V))
     if isinstance(model, BoltzmannMachine):
@@ -571,8 +582,8 @@ def log_likelihood_gradient(model, data, max_units=None) -> dict:
            [0.75, 0.  ]]))
     """
     _check_model(model)
-    positive = data_statistics(model, data, max_units=max_units)
-    negative = model_statistics(model, max_units=max_units)
+    positive = _data_statistics(model, check_binary(data, "data", n_units=_n_visible(model)), max_units)
+    negative = _model_statistics(model, max_units)
     return {key: (positive[key] - negative[key]) / model.T for key in model.params}
 
 

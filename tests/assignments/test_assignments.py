@@ -36,7 +36,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:traitlets")
 
 NAMES = assignments.names()
 BAD_BATCH = "two-phases"  # the assignment whose broken submissions are graded
-BAD_TIMEOUT = 60.0  # seconds; a correct notebook needs well under 30
+# seconds. The bad batch is graded while every other batch runs too (load 8-10 on a 2-core
+# machine): at 60 s, correct submissions (bigfile, deleted) were stopped by the limit in two
+# runs of this suite.
+BAD_TIMEOUT = 180.0
 TIMEOUT = 300.0
 
 
@@ -666,8 +669,8 @@ def test_endless_loop_is_stopped(bad):
 def test_deleted_cells(bad):
     rows, ag = bad
     row = rows["deleted"]
-    assert row["scores"]["q6"] == 0
-    assert row["total"] == sum(ag.possible.values()) - ag.possible["q6"]
+    assert row["scores"]["q6"] == 0, row["reason"]
+    assert row["total"] == sum(ag.possible.values()) - ag.possible["q6"], row["reason"]
     assert "distributed cells were deleted" in row["reason"]
 
 

@@ -39,6 +39,7 @@ def restarts():
     return enc.train_exact_population(starts, P_NOISY, lr=1.0, n_updates=1500)
 
 
+@pytest.mark.slow
 def test_paper_procedure_discovers_a_solution_in_at_least_95_percent_of_50_seeds():
     first = []
     for seed in range(N_SEEDS):
@@ -101,6 +102,7 @@ def test_exact_sign_steps_mostly_fail():
     assert diagnostics.success_rate(sign.solved).rate <= PLAIN_CEILING
 
 
+@pytest.mark.slow
 def test_sampled_procedure_finds_then_loses_solutions():
     """The notebook's sample: seeds 0-9, 600 cycles."""
     runs = [enc.train_paper(enc.encoder_machine(), 600, rng=seed, record_every=10) for seed in range(10)]
@@ -141,6 +143,7 @@ def test_ablation_noisy_clamping_is_what_finds_solutions():
         assert np.median(found) == median_cycle, name
 
 
+@pytest.mark.slow
 def test_paper_time_unit_random_probes_is_no_faster():
     # The paper's unit of time: n probes of units drawn with replacement (scan="probes").
     # Discovery rate and speed on seeds 0-49 in that unit, against the sweeps above.
@@ -159,6 +162,7 @@ def test_paper_time_unit_random_probes_is_no_faster():
     assert binomtest(by_110, N_SEEDS, 0.5).pvalue < 1e-5
 
 
+@pytest.mark.slow
 def test_sampling_noise_beats_exact_sign_steps_from_the_same_starts():
     # Like with like: the exact variants' starting networks (seeds (s, 0), scale 0.01),
     # seeds 0-19, 600 updates each, judged at the final weights.
