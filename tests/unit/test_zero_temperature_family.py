@@ -276,6 +276,27 @@ def test_relaxed_state_is_stationary_and_update_is_local():
         assert abs(up - dn) / (2 * h) < 1e-8
 
 
+def test_backprop_gradient_matches_finite_differences():
+    """The reference of the predictive-coding comparison is the true -dC/dW, C = |y - y_hat|^2 / 2."""
+    net = pc.PCNetwork.random([3, 4, 2, 2], rng=3, scale=1.5)
+    x, y = np.array([0.4, -0.7, 1.1]), np.array([0.5, -0.2])
+
+    def cost():
+        return 0.5 * float(np.sum((y - pc.feedforward(net, x)[-1]) ** 2))
+
+    grads, h = pc.backprop_gradient(net, x, y), 1e-6
+    for W, g in zip(net.W, grads):
+        fd = np.zeros_like(W)
+        for idx in np.ndindex(W.shape):
+            W[idx] += h
+            up = cost()
+            W[idx] -= 2 * h
+            dn = cost()
+            W[idx] += h
+            fd[idx] = -(up - dn) / (2 * h)
+        np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-9)
+
+
 def test_predictive_coding_bad_inputs():
     net = pc.PCNetwork.random([2, 3, 2], rng=1)
     with pytest.raises(ValueError, match="gamma must be"):
