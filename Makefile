@@ -45,6 +45,7 @@ PARALLEL  = -n $(JOBS) --dist loadfile
 
 test-unit: setup
 	$(VENV)/bin/ruff check dreambook tests scripts benchmarks tools
+	$(PY) tools/notebook_env.py
 	$(PY) -m pytest -q tests/unit $(wildcard tests/results) dreambook --doctest-modules
 
 test-notebooks: setup

@@ -5,7 +5,8 @@ notebook environment of tools/notebook_env.py is applied here (its thread pin
 has one switch, ``DREAMBOOK_THREADS``), and nbval's per-cell timeout is taken
 from the same file, unless given on the command line. The header of every run
 reports the numeric configuration in force: OpenBLAS core and threads, numpy
-SIMD features.
+SIMD features (``-q`` hides the header, so each make target also prints it with
+``python tools/notebook_env.py``).
 """
 
 import sys

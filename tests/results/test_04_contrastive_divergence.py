@@ -148,6 +148,8 @@ def test_full_reproduction_is_within_its_bands_and_agrees_with_the_committed_fil
 def test_explorer_grid_regenerates():
     """The committed grid is what the script computes: the lr = 0.1 column is recomputed in full
     (4 of the 20 runs; the others differ only in the learning rate)."""
+    import notebook_env  # tools/, on the path through the root conftest
+
     script = _script()
     stored = np.load(script.GRID_FILE)
     assert sorted(set(stored.files) - {"configuration"}) == ["cosine", "cosine_sampled", "ks", "log_likelihood",
@@ -157,8 +159,17 @@ def test_explorer_grid_regenerates():
     result = script.grid(lrs=(0.1,), processes=2)
     i = list(script.GRID_LRS).index(0.1)
     np.testing.assert_array_equal(result["updates"], stored["updates"])
-    for key in ("log_likelihood", "cosine", "cosine_sampled"):
-        np.testing.assert_allclose(result[key][0], stored[key][i], rtol=1e-7, atol=1e-10, equal_nan=True, err_msg=key)
+    if "configuration" in stored.files and notebook_env.same_configuration(str(stored["configuration"])):
+        for key in ("log_likelihood", "cosine", "cosine_sampled"):  # the file, entry by entry
+            np.testing.assert_allclose(result[key][0], stored[key][i], rtol=1e-7, atol=1e-10, equal_nan=True,
+                                       err_msg=key)
+    else:  # elsewhere, with the tolerances of the reproduction test above (measured there)
+        for key in ("log_likelihood", "cosine"):
+            np.testing.assert_allclose(result[key][0], stored[key][i], rtol=1e-7, atol=1e-7, equal_nan=True,
+                                       err_msg=key)
+        agree = np.isclose(result["cosine_sampled"][0], stored["cosine_sampled"][i], rtol=1e-7, atol=1e-7,
+                           equal_nan=True)
+        assert agree.mean() >= 0.99
     # the explorer's message: at lr 0.1 CD-1 falls from its peak, the exact gradient does not
     total = 14 * stored["log_likelihood"][i]
     assert total[1].max() - total[1, -1] >= 3.0
