@@ -61,7 +61,7 @@ test-assignments: book
 # TeX from Debian's packages (no texlive-fonts-extra), installed when missing and run as root.
 tex:
 	@command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null \
-	  || { test "$$(id -u)" = 0 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); } \
+	  || { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); } \
 	  || { echo "install TeX first: sudo apt-get install $(TEX_PACKAGES)"; exit 2; }
 
 pdf: setup tex

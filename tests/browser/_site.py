@@ -5,9 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 # DREAMBOOK_SITE points the tests at another build (e.g. tools/build_book.py --output DIR).
 SITE = Path(os.environ.get("DREAMBOOK_SITE", ROOT / "_build" / "html"))
+
+#: Lines a test leaves for the end of the run's output (conftest.py prints them, also without -s):
+#: a list of (title, lines).
+SUMMARY = pytest.StashKey[list]()
 
 
 def site_pages() -> list[str]:

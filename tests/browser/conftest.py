@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from _site import SITE, site_pages  # noqa: E402,F401
+from _site import SITE, SUMMARY, site_pages  # noqa: E402,F401
 
 # Flags for a root user in a container with no network but loopback.
 CHROMIUM_ARGS = [
@@ -29,6 +29,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-default-apps",
 ]
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print the tables tests left in ``config.stash[SUMMARY]`` (e.g. the page weights)."""
+    for title, lines in config.stash.get(SUMMARY, []):
+        terminalreporter.write_sep("-", title)
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -4,7 +4,8 @@ For every page with explorers: each control is operated from the keyboard (a
 range input: Home, then ArrowRight/End; a radio group: arrow keys) and after
 each move the picture and its alt text must be the stored ones for the state the
 controls now show; each control must change the picture somewhere in its range.
-The page-weight test prints, per chapter page, the bytes the stored states add.
+The page-weight test prints, per chapter page, the bytes the stored states add
+(a table at the end of the run's output, also without ``-s``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 
 import pytest
 
-from _site import SITE, site_pages
+from _site import SITE, SUMMARY, site_pages
 
 PAGES = site_pages()
 MAX_STATE_BYTES = 1_500_000  # per chapter page
@@ -102,17 +103,18 @@ def test_explorers_answer_their_controls(page, site_url, path):
     assert not problems, "\n  ".join(problems[:20])
 
 
-def test_page_weight_of_stored_states():
-    """The stored states add at most 1.5 MB to a chapter page (table printed with -s)."""
+def test_page_weight_of_stored_states(request):
+    """The stored states add at most 1.5 MB to a chapter page (the table is printed at the end of the run)."""
     assert EXPLORER_PAGES, "no page of the site has a static explorer (run `make execute`?)"
     rows = []
     for path in EXPLORER_PAGES:
         html = (SITE / path).read_text()
         sizes = _explorer_sizes(html)
         rows.append((path, len(sizes), sum(sizes), len(html.encode())))
-    print(f"\n{'page':40s} {'explorers':>9s} {'states add':>11s} {'page html':>10s}")
-    for path, n, added, total in rows:
-        print(f"{path:40s} {n:9d} {added / 1e6:9.3f} MB {total / 1e6:8.3f} MB")
+    table = [f"{'page':40s} {'explorers':>9s} {'states add':>11s} {'page html':>10s}"]
+    table += [f"{path:40s} {n:9d} {added / 1e6:9.3f} MB {total / 1e6:8.3f} MB" for path, n, added, total in rows]
+    request.config.stash.setdefault(SUMMARY, []).append(
+        (f"page weight of the stored explorer states (limit {MAX_STATE_BYTES / 1e6:.1f} MB a page)", table))
     heavy = [(p, a) for p, _, a, _ in rows if a > MAX_STATE_BYTES]
     assert not heavy, f"stored explorer states over {MAX_STATE_BYTES} bytes: {heavy}"
 

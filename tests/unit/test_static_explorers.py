@@ -33,6 +33,8 @@ from dreambook.widgets.base import Explorer  # noqa: E402
 from dreambook.widgets.static import (METADATA_KEY, StaticControl, build_static,  # noqa: E402
                                       controls_from_widgets, decode_image, render_static_html)
 
+from _explorer_moves import LIVE, live_default  # noqa: E402  (what a reader does to reach a state)
+
 
 #: Every explorer class the package exports (the base class itself excluded).
 EXPLORER_CLASSES = sorted(name for name in widgets_pkg.__all__
@@ -68,31 +70,6 @@ def _explorer_of_class(name: str):
     raise AssertionError(f"dreambook.widgets.{module}.benchmark_cases() builds no {name}")
 
 
-def _live_default(explorer, values: dict) -> bytes:
-    """What a reader gets by moving the live controls to ``values``."""
-    for control in explorer.controls:
-        control.value = values[control.description]
-    return explorer.png
-
-
-def _live_phases(explorer, values: dict) -> bytes:
-    explorer.step("reset")
-    explorer.lr_slider.value = values["lr"]
-    explorer.steps_slider.value = 1
-    for _ in range(int(values["steps taken"])):
-        explorer.step(values["step"])  # one click each
-    return explorer.png
-
-
-def _live_hopfield(explorer, values: dict) -> bytes:
-    explorer.step(0)  # reset
-    explorer.eps_slider.value = values["epsilon"]
-    for _ in range(int(values["dreams"]) // 10):
-        explorer.step(10)  # the "dream ×10" button
-    return explorer.png
-
-
-LIVE = {"PhasesExplorer": _live_phases, "UnlearningExplorer": _live_hopfield}
 
 
 def test_every_exported_explorer_is_covered():
@@ -132,7 +109,7 @@ def test_static_pictures_are_the_live_pictures(name):
         combos = list(itertools.product(*[range(len(c.values)) for c in grid]))
         rng = np.random.default_rng(0)
         sample = {0, len(combos) - 1, *rng.choice(len(combos), size=min(3, len(combos)), replace=False)}
-        live = LIVE.get(name, _live_default)
+        live = LIVE.get(name, live_default)
         for k in sorted(sample):
             values = {c.label: c.values[i] for c, i in zip(grid, combos[k])}
             image, alt = spec["states"][k]
@@ -205,11 +182,13 @@ def test_html_has_labelled_controls_data_and_first_picture():
             "states": [[0, "a0"], [1, "a1"], [0, "b0"], [1, "b</script>1"]], "note": "a note"}
     page = render_static_html(spec)
     assert '<label for="' in page and 'type="range"' in page and "<legend>kind</legend>" in page
-    assert 'src="data:image/webp;base64,BBBB"' not in page.split("dbx-data")[0] or True
+    # The page opens on the stored start (state 2, picture AAAA): picture BBBB is only in the data.
+    markup, data_part = page.split('class="dbx-data">')
+    assert "BBBB" not in markup and "BBBB" in data_part
     # T index 1, kind index 0 -> state 2 ("b0"), picture 0
     assert 'alt="b0"' in page and 'src="data:image/webp;base64,AAAA"' in page
     assert "a note" in page
-    data = page.split('class="dbx-data">')[1].split("</script>")[0]
+    data = data_part.split("</script>")[0]
     assert json.loads(data.replace("<\\/", "</"))["states"][3][1] == "b</script>1"
 
 
