@@ -202,3 +202,39 @@ def test_a_model_trained_on_bars_and_stripes_dreams_them():
     index = state_index(dreams.reshape(-1, 9)).reshape(35, 12)
     changes = np.diff(index, axis=0) != 0
     assert changes.sum(axis=0).min() >= 5
+
+
+# ---------------------------------------------------------------------------
+# Exercise solutions
+# ---------------------------------------------------------------------------
+def test_scan_orders_have_the_autocorrelation_times_of_the_solution():
+    # The numbers of the solution of exercise ch2-ex-scan (J = 0.75, 64 chains, 8000 sweeps,
+    # rng=5). The chains replay the same random stream, so the measured times are asserted
+    # to the one decimal the solution prints; the exact times are linear algebra on a
+    # 256-state chain and are asserted to the same printed precision.
+    m = models.two_mode_ferromagnet(N_UNITS, 0.75)
+    measured = {}
+    for scan in ("sequential", "random"):
+        trace = sampling.gibbs_chain(m, np.zeros((64, N_UNITS)), 8000, rng=5, scan=scan)
+        measured[scan] = diagnostics.autocorrelation_time(trace[800:].mean(axis=-1))
+    assert measured["sequential"] == pytest.approx(12.0, abs=0.05)
+    assert measured["random"] == pytest.approx(14.7, abs=0.05)
+
+    f = exact.all_states(N_UNITS).mean(axis=1)
+
+    def random_site_kernel(model):
+        return np.mean([markov.gibbs_transition_matrix(model, site=i) for i in range(N_UNITS)], axis=0)
+
+    p = exact.probabilities(m)
+    sequential = diagnostics.exact_autocorrelation_time(markov.gibbs_transition_matrix(m), p, f)
+    random_site = diagnostics.exact_autocorrelation_time(random_site_kernel(m), p, f) / N_UNITS
+    assert sequential == pytest.approx(12.8, abs=0.05)
+    assert random_site == pytest.approx(24.9, abs=0.05)
+
+    # the solution's independent-unit case, J = 0: tau = 1 sweep against 2n - 1 updates
+    free = models.two_mode_ferromagnet(N_UNITS, 0.0)
+    p0 = exact.probabilities(free)
+    assert diagnostics.exact_autocorrelation_time(markov.gibbs_transition_matrix(free), p0, f) == \
+        pytest.approx(1.0, abs=1e-9)
+    assert diagnostics.exact_autocorrelation_time(random_site_kernel(free), p0, f) == \
+        pytest.approx(2 * N_UNITS - 1, abs=1e-9)

@@ -178,3 +178,53 @@ def test_sampling_noise_beats_exact_sign_steps_from_the_same_starts():
     assert int(exact_sign.solved.sum()) == 5
     assert sum(final) == 14
     assert sum(ever) == 17
+
+
+def test_sign_rule_bias_on_a_rare_co_occurrence():
+    # The numbers of the solution of exercise ch3-ex-sign-bias. Exact binomial sums
+    # (8 clamped and 80 free samples), so each probability is asserted to the three
+    # decimals the solution prints, and the balancing free-phase probability q
+    # (a root of a smooth function of q) to the two significant digits it prints.
+    from scipy.optimize import brentq
+    from scipy.stats import binom
+
+    clamped, free = np.arange(9), np.arange(81)
+    diff = clamped[:, None] / 8 - free[None, :] / 80
+
+    def sign_probabilities(p, q):
+        P = binom.pmf(clamped, 8, p)[:, None] * binom.pmf(free, 80, q)[None, :]
+        return P[diff > 0].sum(), P[diff == 0].sum(), P[diff < 0].sum()
+
+    up, zero, down = sign_probabilities(0.02, 0.02)
+    assert (up, zero, down) == pytest.approx((0.149, 0.169, 0.682), abs=5e-4)
+    assert down > 4 * up  # "more than four times as often as up"
+
+    q = brentq(lambda q: sign_probabilities(0.02, q)[0] - sign_probabilities(0.02, q)[2], 1e-4, 0.02)
+    assert q == pytest.approx(0.0024, abs=5e-5)
+    assert 0.02 / q == pytest.approx(8, abs=0.5)  # "about eight times less"
+
+
+@pytest.mark.slow
+def test_838_encoder_is_not_reproduced():
+    """The solution of exercise ch3-ex-838 (seeds 0-19, 4000 cycles, checks every 50).
+
+    The paper found all eight codes in 16 of 20 runs; with the book's code 5 of 20
+    networks are solved at some check, 8 of 20 have eight different clamped codes at
+    some check, none is solved at cycle 4000, and the final networks use 3 to 7 codes.
+    About ten seconds per run.
+    """
+    procedure = enc.PAPER.replace(p_flip_off=0.02)
+    ever, distinct, final_solved, codes = [], [], [], []
+    for seed in range(20):
+        model = enc.encoder_machine(8, 3)
+        history = enc.train_paper(model, 4000, rng=seed, procedure=procedure,
+                                  record_every=50, track_G=False)
+        ever.append(history.ever_solved)
+        distinct.append(history.first_distinct is not None)
+        result = enc.evaluate(model)
+        final_solved.append(bool(result.solved))
+        codes.append(result.n_distinct_codes)
+    assert sum(ever) == 5
+    assert sum(distinct) == 8
+    assert not any(final_solved)
+    assert (min(codes), max(codes)) == (3, 7)

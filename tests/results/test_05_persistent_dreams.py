@@ -157,3 +157,55 @@ def test_full_reproduction_agrees_with_the_committed_file_on_what_the_chapter_cl
         for key in stored:
             if key != "configuration":
                 np.testing.assert_allclose(result[key], stored[key], rtol=1e-7, atol=1e-10, err_msg=key)
+
+
+def _stored_model(stored, key):
+    return RBM(stored[f"{key}_W"], stored[f"{key}_b"], stored[f"{key}_c"])
+
+
+def test_one_step_ais_is_plain_importance_sampling_and_fails(digits, stored):
+    """The numbers of the solution of exercise ch5-ex-one-step (seed-0 CD-1 model, rng=0).
+
+    Each run replays a fixed random stream, so its estimate, error, reported
+    standard error and effective sample size are asserted to the digits the
+    solution prints (half a unit of the last one)."""
+    train, _ = digits
+    rbm = _stored_model(stored, "cd1")
+    log_z = exact.log_partition(rbm)
+    assert log_z == pytest.approx(60.821, abs=5e-4)
+
+    def run(K, n_chains):
+        return ais_log_partition(rbm, n_chains=n_chains, betas=linear_betas(K + 1), rng=0, data=train)
+
+    one = run(1, 100)
+    assert one.log_z == pytest.approx(59.965, abs=5e-4)
+    assert log_z - one.log_z == pytest.approx(0.86, abs=5e-3)
+    assert one.ess == pytest.approx(3.4, abs=0.05)
+    assert one.log_z_std == pytest.approx(0.54, abs=5e-3)
+    ten = run(10, 100)
+    assert ten.log_z - log_z == pytest.approx(-0.15, abs=5e-3)
+    assert ten.ess == pytest.approx(30.8, abs=0.05)
+    many = run(1, 10_000)
+    assert many.log_z - log_z == pytest.approx(-0.21, abs=5e-3)
+    assert many.ess == pytest.approx(23.6, abs=0.05)
+    # K = 1000 is the chapter's AIS table (1000 temperatures): error +0.04
+    table = ais_log_partition(rbm, n_chains=100, betas=linear_betas(1000), rng=0, data=train)
+    assert table.log_z - log_z == pytest.approx(0.04, abs=5e-3)
+
+
+def test_stronger_fast_weights_move_the_particles_further(digits, stored):
+    """The numbers of the solution of exercise ch5-ex-fast-lr: distinct hidden states
+    visited in 150 updates by the seed-0 PCD model's particles (the gallery's start and
+    random stream, rng=1). Counts from a replayed stream, asserted exactly."""
+    from dreambook.training import persistent_dreams
+
+    train, _ = digits
+    rbm = _stored_model(stored, "pcd")
+
+    def visited(dreamer, **kwargs):
+        run = persistent_dreams(rbm, train, stored["pcd_chains"], dreamer, n_updates=150, rng=1, **kwargs)
+        return int(run["visited"][-1])
+
+    assert visited("no learning") == 342
+    assert visited("PCD") == 538
+    assert [visited("fast weights", fast_lr=lr) for lr in (0.05, 0.2, 0.5)] == [542, 576, 646]

@@ -1,9 +1,10 @@
 """Chapter 7: wake-sleep on the bars problem (Hinton, Dayan, Frey & Neal 1995).
 
-The paper reports about 0.10 bits of KL(data || model); the book's target for
-its own procedure (decaying learning rate, restarts chosen by wake-phase free
-energy, never by the exact KL) is at most 0.35 bits, and the hand-built clean
-solution must score about 0.001 bits. One seed of the full run is re-run here
+The paper reports about 0.10 bits of KL(data || model). The book's own
+procedure (decaying learning rate, restarts chosen by wake-phase free energy,
+never by the exact KL) does not reach that figure; these tests require each
+chosen machine to be within 0.35 bits (the stored five seeds score 0.21-0.33
+bits), and the hand-built clean solution to score about 0.001 bits. One seed of the full run is re-run here
 (about 20 s of one core); the stored five-seed result is checked as well.
 """
 
@@ -20,7 +21,7 @@ from dreambook.data import helmholtz_bars_distribution
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "wake_sleep_bars.py"
-TARGET_BITS = 0.35
+BOUND_BITS = 0.35
 
 
 def load_script():
@@ -48,23 +49,23 @@ def test_clean_solution_scores_about_a_thousandth_of_a_bit(distribution):
 
 
 @pytest.mark.slow
-def test_full_run_one_seed_reaches_target():
+def test_full_run_one_seed_is_within_the_bound():
     script = load_script()
     with threadpool_limits(limits=1):
         result = script.run(seed=0)
     assert result["best"] == int(np.argmin(result["free_energy"]))  # chosen by free energy
-    assert result["chosen_kl"] <= TARGET_BITS
+    assert result["chosen_kl"] <= BOUND_BITS
     assert result["chosen_recognition_kl"] < result["chosen_kl"]  # model error dominates
     # The paper's 0.10 bits is not claimed: nothing here asserts it.
 
 
-def test_stored_full_run_meets_target(distribution):
+def test_stored_full_run_is_within_the_bound(distribution):
     script = load_script()
     stored = json.loads(script.OUTPUT.read_text())
     runs = stored["runs"]
     assert [r["seed"] for r in runs] == list(script.SEEDS)
     chosen = np.array([r["chosen_kl"] for r in runs])
-    assert np.all(chosen <= TARGET_BITS)
+    assert np.all(chosen <= BOUND_BITS)
     for r in runs:
         assert r["best"] == int(np.argmin(r["free_energy"]))
         machine = script.from_json(r["model"])  # the stored machine reproduces its KL
