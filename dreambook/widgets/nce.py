@@ -64,7 +64,7 @@ class NoiseRatioExplorer(Explorer):
         self.ax_s.set_xlabel("ML squared parameter error")
         self.ax_s.set_ylabel("NCE squared parameter error")
         (self.dots,) = self.ax_s.plot(self.ml, self.ml, "o", color=self.color[noise], ms=5, label="one data set")
-        self.ax_s.legend(frameon=False, fontsize=8, loc="upper left")
+        self.ax_s.legend(frameon=False, fontsize=8, loc="lower right")
         self.ax_r.axhline(1.0, color="gray", ls="--", lw=1)
         self.ax_r.set_xscale("log", base=2)
         self.ax_r.set_xlim(min(self.nus) / 1.5, max(self.nus) * 1.5)
