@@ -107,8 +107,9 @@ class BlockLengthExplorer(Explorer):
         self.ax_s.set_xticks(xs, [f"lr {lr:g}\nmom. {m:g}" for lr, m in self.conditions], fontsize=7.5)
         self.ax_s.set_xlim(-0.5, len(self.conditions) - 0.5)
         self.ax_s.set_ylabel("test error (%), each seed")
+        # Which B is shown, inside the axes (short: glyphs are most of a redraw's cost).
         self.title = self.ax_s.text(0.5, 0.6, " ", transform=self.ax_s.transAxes, ha="center", va="center",
-                                    fontsize=8, bbox={"facecolor": "white", "alpha": 0.85, "lw": 0})
+                                    fontsize=9)
 
         self.condition = widgets.Dropdown(
             options=[(_condition_label(lr, m), c) for c, (lr, m) in enumerate(self.conditions)],
@@ -127,9 +128,7 @@ class BlockLengthExplorer(Explorer):
         self.mark.set_markeredgecolor(self.colors[c])
         self.strip.set_offsets(np.column_stack([self._strip_x, self.error[:, k, :].ravel()]))
         self.strip_median.set_ydata(self.median[:, k])
-        what = "positive and negative together" if self.blocks[k] == 0 else \
-            f"blocks of {self.blocks[k]} positive-only,\nthen {self.blocks[k]} negative-only updates"
-        self.title.set_text(f"B = {self.blocks[k]}: {what}")
+        self.title.set_text(f"B = {_block_label(self.blocks[k])}")
         lr, m = self.conditions[c]
         at_B = "; ".join(f"{_condition_label(*cond)}: {self.median[j, k]:.1f} %"
                          for j, cond in enumerate(self.conditions))
