@@ -68,6 +68,11 @@ __all__ = [
     "fit_nce",
     "fit_ml",
     "NCEResult",
+    "NOISE_KINDS",
+    "make_noise",
+    "squared_parameter_error",
+    "NoiseStudy",
+    "noise_ratio_study",
 ]
 
 
@@ -160,6 +165,10 @@ class BernoulliNoise:
         r""":math:`\log p_n(y) = \sum_i y_i\log q_i + (1-y_i)\log(1-q_i)` for each row."""
         Y = check_binary(Y, "Y", n_units=self.n_units)
         return Y @ np.log(self.q) + (1 - Y) @ np.log1p(-self.q)
+
+    def probabilities(self) -> np.ndarray:
+        r""":math:`p_n` of every state, in the order of :func:`dreambook.exact.all_states` (small *n*)."""
+        return np.exp(self.log_prob(exact.all_states(self.n_units, max_units=exact.MAX_UNITS)))
 
     def sample(self, n_samples: int, rng) -> np.ndarray:
         """``n_samples`` independent noise samples, float64 0/1, shape (n_samples, n)."""
@@ -334,3 +343,109 @@ def fit_ml(data, tol: float = 1e-10, max_iter: int = 1000) -> FullyVisibleBM:
     res = minimize(negative, np.zeros(phi_all.shape[1]), jac=True, method="L-BFGS-B",
                    options={"gtol": tol, "ftol": 1e-15, "maxiter": max_iter})
     return params_to_model(res.x, n)
+
+
+#: The noise distributions :func:`make_noise` builds, by name.
+NOISE_KINDS = ("data marginals", "uniform")
+
+
+def make_noise(kind: str, data) -> BernoulliNoise:
+    """The noise of kind ``kind`` for the data set ``data``.
+
+    ``"data marginals"`` is :meth:`BernoulliNoise.from_data` (independent units with
+    the data's marginal probabilities); ``"uniform"`` is :meth:`BernoulliNoise.uniform`
+    over the data's units.
+
+    Examples
+    --------
+    >>> make_noise("uniform", [[0, 1], [1, 1]]).q
+    array([0.5, 0.5])
+    """
+    data = check_binary(data, "data")
+    if kind == "data marginals":
+        return BernoulliNoise.from_data(data)
+    if kind == "uniform":
+        return BernoulliNoise.uniform(data.shape[1])
+    raise ValueError(f"kind must be one of {NOISE_KINDS}, got {kind!r}")
+
+
+def squared_parameter_error(model: FullyVisibleBM, true: FullyVisibleBM) -> float:
+    r"""Squared distance :math:`\lVert\hat\theta - \theta\rVert^2` between two machines' parameters.
+
+    :math:`\theta = ((W_{ij})_{i<j}, b)` as in :func:`model_to_params`; the machines must
+    have the same number of units.
+    """
+    a, b = model_to_params(model), model_to_params(true)
+    if a.shape != b.shape:
+        raise ValueError(f"the machines have {model.n_units} and {true.n_units} units; they must match")
+    return float(np.sum((a - b) ** 2))
+
+
+@dataclass(frozen=True)
+class NoiseStudy:
+    r"""Outcome of :func:`noise_ratio_study`: NCE errors over noise ratios and data sets.
+
+    Attributes
+    ----------
+    noise : str
+        The noise kind (one of :data:`NOISE_KINDS`).
+    nus : tuple of float
+        The noise ratios, one row each.
+    parameter_error : ndarray, shape (len(nus), n_datasets)
+        :func:`squared_parameter_error` of each NCE fit from the true machine.
+    log_z_error : ndarray, shape (len(nus), n_datasets)
+        :math:`|\hat c + \log Z(\hat\theta)|`: how far each fit's learnt normaliser is
+        from the exact one of the machine it fitted.
+    """
+
+    noise: str
+    nus: tuple
+    parameter_error: np.ndarray
+    log_z_error: np.ndarray
+
+
+def noise_ratio_study(true: FullyVisibleBM, datasets, nus, noise: str, seeds, tol: float = 1e-10) -> NoiseStudy:
+    r"""Fit every data set by NCE at every noise ratio, and measure each fit exactly.
+
+    Data set ``k`` is fitted with noise ``make_noise(noise, datasets[k])`` and noise
+    samples drawn with ``rng=seeds[k]`` (the same seed at every :math:`\nu`), by
+    :func:`fit_nce`; each fit's parameter error is measured against ``true`` and its
+    normaliser against :func:`dreambook.exact.log_partition` of the fit.
+
+    Parameters
+    ----------
+    true : FullyVisibleBM
+        The machine the data sets were drawn from.
+    datasets : sequence of array_like of 0/1
+    nus : sequence of float
+        Noise ratios, each > 0.
+    noise : str
+        One of :data:`NOISE_KINDS`.
+    seeds : sequence of int
+        One seed per data set, for its noise samples.
+    tol : float, default 1e-10
+        Gradient tolerance of each fit.
+
+    Returns
+    -------
+    NoiseStudy
+    """
+    if not isinstance(true, FullyVisibleBM):
+        raise TypeError(f"true must be a FullyVisibleBM, got {type(true).__name__}")
+    datasets = [check_binary(d, "each data set", n_units=true.n_units) for d in datasets]
+    nus = tuple(_check_nu(nu) for nu in nus)
+    seeds = list(seeds)
+    if not datasets or not nus:
+        raise ValueError("datasets and nus must not be empty")
+    if len(seeds) != len(datasets):
+        raise ValueError(f"seeds must give one seed per data set ({len(datasets)}), got {len(seeds)}")
+    if noise not in NOISE_KINDS:
+        raise ValueError(f"noise must be one of {NOISE_KINDS}, got {noise!r}")
+    param = np.zeros((len(nus), len(datasets)))
+    log_z = np.zeros_like(param)
+    for k, nu in enumerate(nus):
+        for s, (data, seed) in enumerate(zip(datasets, seeds)):
+            fit = fit_nce(data, make_noise(noise, data), nu, rng=seed, tol=tol)
+            param[k, s] = squared_parameter_error(fit.model, true)
+            log_z[k, s] = abs(fit.log_z_estimate - exact.log_partition(fit.model))
+    return NoiseStudy(noise, nus, param, log_z)

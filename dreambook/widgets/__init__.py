@@ -13,6 +13,7 @@ and matplotlib are imported only when an explorer is built.
 from .base import Explorer, time_callback
 from .cd import CDExplorer
 from .encoder import EncoderExplorer
+from .forward_forward import BlockLengthExplorer
 from .hopfield import UnlearningExplorer
 from .langevin import LangevinExplorer
 from .nce import NoiseRatioExplorer
@@ -27,7 +28,7 @@ from .zero_temperature import PathTemperatureExplorer
 __all__ = ["Explorer", "time_callback", "TemperatureExplorer", "PhasesExplorer", "SamplingExplorer",
            "ReplayExplorer", "UnlearningExplorer", "WakeSleepExplorer", "CDExplorer",
            "EncoderExplorer", "AISExplorer", "DreamGalleryExplorer", "PathTemperatureExplorer",
-           "NoiseRatioExplorer", "LangevinExplorer"]
+           "NoiseRatioExplorer", "LangevinExplorer", "BlockLengthExplorer"]
 
 #: Submodules whose ``benchmark_cases()`` the widget benchmark runs.
-EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd", "zero_temperature", "nce", "langevin"]
+EXPLORER_MODULES = ["notation", "phases", "sampling", "replay", "hopfield", "wake_sleep", "cd", "encoder", "pcd", "zero_temperature", "nce", "langevin", "forward_forward"]

@@ -7,8 +7,9 @@ from dreambook import exact
 from dreambook.forward_forward import (MLP, FFNetwork, embed_label, train_backprop, train_ff, wrong_labels)
 from dreambook.langevin import IsotropicGaussianMixture, RBFEnergy, langevin, train_energy
 from dreambook.models import FullyVisibleBM
-from dreambook.nce import (BernoulliNoise, fit_ml, fit_nce, model_to_params, nce_objective, pair_features,
-                           params_to_model)
+from dreambook.nce import (NOISE_KINDS, BernoulliNoise, fit_ml, fit_nce, make_noise, model_to_params,
+                           nce_objective, noise_ratio_study, pair_features, params_to_model,
+                           squared_parameter_error)
 from dreambook.score_matching import (corrupt, fit_denoising_score, fit_ratio_matching,
                                       gaussian_score_matching_objective, ml_gaussian, ratio_matching_objective,
                                       score_matching_gaussian)
@@ -82,6 +83,37 @@ def test_nce_bad_inputs():
         BernoulliNoise([0.0, 0.5])
     with pytest.raises(TypeError, match="rng"):
         noise.sample(3, rng=None)
+
+
+def test_noises_by_name_and_their_probabilities():
+    data = np.array([[0, 1, 1], [1, 1, 0], [0, 1, 0], [0, 1, 1]])
+    assert NOISE_KINDS == ("data marginals", "uniform")
+    np.testing.assert_allclose(make_noise("data marginals", data).q, [0.25, 0.99, 0.5])
+    p = make_noise("uniform", data).probabilities()
+    np.testing.assert_allclose(p, np.full(8, 1 / 8))
+    q = BernoulliNoise([0.2, 0.7]).probabilities()  # states 00, 01, 10, 11 (exact.all_states order)
+    np.testing.assert_allclose(q, [0.8 * 0.3, 0.8 * 0.7, 0.2 * 0.3, 0.2 * 0.7])
+    with pytest.raises(ValueError, match="kind must be one of"):
+        make_noise("gaussian", data)
+
+
+def test_noise_ratio_study_is_the_fits_it_summarises():
+    true = FullyVisibleBM.random(4, rng=1, scale=0.5)
+    datasets = [exact.sample(true, 300, rng=s) for s in (2, 3)]
+    study = noise_ratio_study(true, datasets, [1, 4], "uniform", seeds=[10, 11])
+    assert study.parameter_error.shape == study.log_z_error.shape == (2, 2) and study.nus == (1.0, 4.0)
+    fit = fit_nce(datasets[1], BernoulliNoise.uniform(4), 4, rng=11)
+    assert study.parameter_error[1, 1] == squared_parameter_error(fit.model, true)
+    assert squared_parameter_error(fit.model, true) == np.sum((model_to_params(fit.model) - model_to_params(true)) ** 2)
+    assert study.log_z_error[1, 1] == abs(fit.log_z_estimate - exact.log_partition(fit.model))
+    with pytest.raises(ValueError, match="one seed per data set"):
+        noise_ratio_study(true, datasets, [1], "uniform", seeds=[1])
+    with pytest.raises(ValueError, match="noise must be one of"):
+        noise_ratio_study(true, datasets, [1], "flat", seeds=[1, 2])
+    with pytest.raises(ValueError, match="4 columns"):
+        noise_ratio_study(true, [np.ones((3, 5))], [1], "uniform", seeds=[1])
+    with pytest.raises(ValueError, match="must match"):
+        squared_parameter_error(fit.model, FullyVisibleBM.random(3, rng=0))
 
 
 # --- score and ratio matching ---------------------------------------------------------------------

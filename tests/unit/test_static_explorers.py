@@ -74,11 +74,11 @@ def _explorer_of_class(name: str):
 
 def test_every_exported_explorer_is_covered():
     """The list below is the package's, not a copy: a new explorer class is tested automatically."""
-    assert len(EXPLORER_CLASSES) >= 12, EXPLORER_CLASSES
+    assert len(EXPLORER_CLASSES) >= 14, EXPLORER_CLASSES
     for name in ("CDExplorer", "EncoderExplorer", "UnlearningExplorer", "TemperatureExplorer",
                  "AISExplorer", "DreamGalleryExplorer", "PhasesExplorer", "SamplingExplorer",
                  "ReplayExplorer", "WakeSleepExplorer", "PathTemperatureExplorer",
-                 "NoiseRatioExplorer"):
+                 "NoiseRatioExplorer", "LangevinExplorer", "BlockLengthExplorer"):
         assert name in EXPLORER_CLASSES
     # Every explorer module's explorers are exported (so none escapes the test below).
     for module in EXPLORER_MODULES:
