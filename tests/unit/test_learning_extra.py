@@ -11,7 +11,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes
-from dreambook.training import MicroscopeHistory, TrainingSettings, train_rbm, train_small_rbm
+from dreambook.training import History, TrainingSettings, train_rbm, train_small_rbm
 from dreambook.markov import block_gibbs_matrices, cd_chain_distributions
 from dreambook.learning import cd_gradient, expected_cd_gradient
 from dreambook.diagnostics import pseudo_log_likelihood
@@ -130,7 +130,7 @@ def test_exact_and_expected_updates_are_plain_gradient_steps(small):
         np.testing.assert_allclose(rbm.W, small.W + 0.3 * (grad["W"] - 0.1 * small.W), atol=1e-12)
         np.testing.assert_allclose(rbm.b, small.b + 0.3 * grad["b"], atol=1e-12)
         np.testing.assert_allclose(rbm.c, small.c + 0.3 * grad["c"], atol=1e-12)
-        assert history.updates.tolist() == [0, 1]
+        assert history.n_updates.tolist() == [0, 1]
 
 
 def test_cd_method_reproduces_train_rbm_exactly():
@@ -146,8 +146,8 @@ def test_recorded_diagnostics_are_exact():
     data = bars_and_stripes(3)
     rbm = RBM.random(9, 6, rng=2, scale=0.5)
     history = train_small_rbm(rbm, data, method="exact", k=1, lr=0.1, n_updates=40, rng=0, record_every=20)
-    assert isinstance(history, MicroscopeHistory)
-    assert history.updates.tolist() == [0, 20, 40]
+    assert isinstance(history, History)
+    assert history.n_updates.tolist() == [0, 20, 40] and (history.k, history.lr) == (1, 0.1)
     assert history.log_likelihood[-1] == pytest.approx(exact.log_likelihood(rbm, data), abs=1e-12)
     g = _flat(exact.log_likelihood_gradient(rbm, data))
     e = _flat(expected_cd_gradient(rbm, data, k=1))
