@@ -212,18 +212,18 @@ def test_stationary_point_finds_zeros_of_both_fields_and_refuses_data_without_fu
 
     data = np.vstack([all_states(3), [[1, 1, 0]] * 3, [[0, 0, 1]] * 2])   # full support
     start = RBM.random(3, 2, rng=1, scale=0.1)
-    mle, g_norm = stationary_point(start, data, n_ascent=200)
+    mle, g_norm = stationary_point(start, data, n_updates=200)
     assert g_norm < 1e-10 and norm(exact_gradient(mle, data)) < 1e-10
     assert start.W[0, 0] != mle.W[0, 0]                       # the start is not modified
-    cd1, e_norm = stationary_point(mle, data, k=1, n_ascent=200)
+    cd1, e_norm = stationary_point(mle, data, k=1, n_updates=200)
     assert norm(expected_cd_gradient(cd1, data, 1)) < 1e-10
     with pytest.raises(RuntimeError, match="no zero found"):
-        stationary_point(start, data, tol=1e-300, n_ascent=0)
+        stationary_point(start, data, tol=1e-300, n_updates=0)
     with pytest.raises(ValueError, match="k"):
         stationary_point(start, data, k=0)
     # with an L2 penalty the zero is of F(theta) - lambda * theta
     lam = 0.05
-    decayed, _ = stationary_point(start, data, weight_decay=lam, n_ascent=200)
+    decayed, _ = stationary_point(start, data, weight_decay=lam, n_updates=200)
     theta = np.concatenate([decayed.W.ravel(), decayed.b, decayed.c])
     g = exact_gradient(decayed, data)
     assert np.linalg.norm(np.concatenate([g["W"].ravel(), g["b"], g["c"]]) - lam * theta) < 1e-10
