@@ -27,7 +27,7 @@ asserts it from the real import graph)::
        \\    /
       learning                                   gradient estimates: exact, CD-k, PCD, FPCD
          |
-      training                                   the loops, one history type per loop family
+      training                                   the loops, and History: the one record type of every train_* loop
          |
       estimate                                   AIS and the log-likelihood it estimates
          |

@@ -57,7 +57,7 @@ Boltzmann machines, *Cognitive Science* 9, 147-169.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,6 +78,7 @@ from ._validation import (
     check_temperature,
 )
 from .models import BoltzmannMachine, block_mask
+from .training import History
 from .states import all_states, pack_pairs, pair_features, state_index, unpack_pairs
 
 __all__ = [
@@ -99,10 +100,8 @@ __all__ = [
     "sampled_free_statistics",
     "sign_step",
     "learning_cycle",
-    "EncoderHistory",
     "train_paper",
     "train_exact",
-    "PopulationResult",
     "train_exact_population",
     "best_of_restarts",
 ]
@@ -715,80 +714,51 @@ def learning_cycle(model, patterns, rng, procedure: Procedure = PAPER) -> tuple[
     return positive, negative
 
 
-@dataclass
-class EncoderHistory:
-    """A record of encoder training, one entry per recorded step.
+#: What the encoder loops record at every recorded step (columns of their History, after ``n_updates``).
+RECORDED = ("solved", "distinct", "G", "hidden_on", "max_abs_weight")
 
-    Attributes
-    ----------
-    steps : list of int
-        The learning cycle (or gradient step) after which each entry was recorded; 0 = start.
-    solved : list of bool
-        :func:`evaluate`'s verdict at that point.
-    distinct : list of bool
-        Whether the clamped-phase codes of the patterns were all different
-        (:attr:`EncoderReport.distinct_clamped_codes`, a weaker test).
-    G : list of float
-        The divergence from the training distribution (nats; NaN if not tracked).
-    hidden_on : list of ndarray (v, h)
-        :math:`P(h_j = 1 \\mid V_1 = e_k)` for each input: the codes' positions.
-    max_abs_weight : list of float
-        The largest :math:`|w_{ij}|` or :math:`|b_i|`.
-    weights : list of ndarray (n, n)
-        ``W`` at each entry (only if weights were kept).
-    biases : list of ndarray (n,)
-        ``b`` at each entry (only if weights were kept).
-    first_solved : int or None
-        The first recorded step at which the network was solved.
-    first_distinct : int or None
-        The first recorded step with four (v) different clamped-phase codes.
+
+def _recorder(keep_weights: bool) -> dict:
+    names = ("n_updates", *RECORDED, *(("weights", "biases") if keep_weights else ()))
+    return {name: [] for name in names}
+
+
+def _record(columns: dict, step: int, model, p_data) -> EncoderReport:
+    """Evaluate ``model`` and append one entry to ``columns``; return the report.
+
+    ``p_data=None`` skips :math:`G` (recorded as NaN), which for large
+    encoders costs far more than the success test.
     """
+    report = evaluate(model, p_data)
+    columns["n_updates"].append(int(step))
+    columns["solved"].append(report.solved)
+    columns["distinct"].append(report.distinct_clamped_codes)
+    columns["G"].append(float("nan") if report.G is None else float(report.G))
+    columns["hidden_on"].append(report.hidden_on)
+    columns["max_abs_weight"].append(float(max(np.max(np.abs(model.W)), np.max(np.abs(model.b)))))
+    if "weights" in columns:
+        columns["weights"].append(model.W.copy())
+        columns["biases"].append(model.b.copy())
+    return report
 
-    steps: list = field(default_factory=list)
-    solved: list = field(default_factory=list)
-    distinct: list = field(default_factory=list)
-    G: list = field(default_factory=list)
-    hidden_on: list = field(default_factory=list)
-    max_abs_weight: list = field(default_factory=list)
-    weights: list = field(default_factory=list)
-    biases: list = field(default_factory=list)
-    first_solved: int | None = None
-    first_distinct: int | None = None
 
-    def record(self, step: int, model, p_data, keep_weights: bool) -> EncoderReport:
-        """Evaluate ``model`` and append an entry; return the report.
+def _encoder_history(method: str, columns: dict) -> History:
+    """The History of an encoder run, with the first steps at which it was solved and distinct."""
+    def first(flags):
+        return next((step for step, ok in zip(columns["n_updates"], flags) if ok), None)
 
-        ``p_data=None`` skips :math:`G` (recorded as NaN), which for large
-        encoders costs far more than the success test.
-        """
-        report = evaluate(model, p_data)
-        self.steps.append(int(step))
-        self.solved.append(report.solved)
-        self.distinct.append(report.distinct_clamped_codes)
-        self.G.append(float("nan") if report.G is None else float(report.G))
-        self.hidden_on.append(report.hidden_on)
-        self.max_abs_weight.append(float(max(np.max(np.abs(model.W)), np.max(np.abs(model.b)))))
-        if keep_weights:
-            self.weights.append(model.W.copy())
-            self.biases.append(model.b.copy())
-        if report.solved and self.first_solved is None:
-            self.first_solved = int(step)
-        if report.distinct_clamped_codes and self.first_distinct is None:
-            self.first_distinct = int(step)
-        return report
-
-    @property
-    def ever_solved(self) -> bool:
-        """Whether the network was solved at any recorded step."""
-        return self.first_solved is not None
+    first_solved = first(columns["solved"])
+    return History(method, columns, final={"first_solved": first_solved,
+                                           "first_distinct": first(columns["distinct"]),
+                                           "ever_solved": first_solved is not None})
 
 
 def _check_record_every(record_every) -> int:
     return check_positive_int(record_every, "record_every")
 
 
-def train_paper(model, n_updates, *, rng, patterns=None, procedure: Procedure = PAPER, record_every=10,
-                keep_weights=False, stop_when_solved=False, track_G=True) -> EncoderHistory:
+def train_paper(model, *, n_updates, rng, patterns=None, procedure: Procedure = PAPER, record_every=10,
+                keep_weights=False, stop_when_solved=False, track_G=True) -> History:
     r"""Train an encoder network with the paper's sampled procedure (in place).
 
     Runs :func:`learning_cycle` ``n_updates`` times and, every ``record_every``
@@ -819,12 +789,26 @@ def train_paper(model, n_updates, *, rng, patterns=None, procedure: Procedure = 
 
     Returns
     -------
-    EncoderHistory
+    History
+        Columns, one entry per recorded step (and the start):
+
+        * ``n_updates``: the learning cycle (or gradient step) after which the entry was recorded;
+        * ``solved``: :func:`evaluate`'s verdict at that point;
+        * ``distinct``: whether the clamped-phase codes of the patterns were all
+          different (:attr:`EncoderReport.distinct_clamped_codes`, a weaker test);
+        * ``G``: the divergence from the training distribution (nats; NaN if not tracked);
+        * ``hidden_on``: :math:`P(h_j = 1 \mid V_1 = e_k)` for each input, shape (v, h);
+        * ``max_abs_weight``: the largest :math:`|w_{ij}|` or :math:`|b_i|`;
+        * ``weights``, ``biases``: ``W`` and ``b`` (only with ``keep_weights``).
+
+        Final fields ``first_solved`` and ``first_distinct`` (the first recorded
+        step at which the network was solved, or had all codes different; None if
+        never) and ``ever_solved``.
 
     Examples
     --------
-    >>> history = train_paper(encoder_machine(), 20, rng=0, record_every=10)
-    >>> history.steps
+    >>> history = train_paper(encoder_machine(), n_updates=20, rng=0, record_every=10)
+    >>> history.n_updates
     [0, 10, 20]
     """
     v, _ = _encoder_shape(model)
@@ -838,24 +822,24 @@ def train_paper(model, n_updates, *, rng, patterns=None, procedure: Procedure = 
     patterns = encoder_patterns(v) if patterns is None else check_binary(
         patterns, "patterns", n_units=model.n_visible, allow_1d=False)
     p_data = noisy_distribution(patterns, procedure.p_flip_on, procedure.p_flip_off) if track_G else None
-    history = EncoderHistory()
-    report = history.record(0, model, p_data, keep_weights)
+    columns = _recorder(keep_weights)
+    report = _record(columns, 0, model, p_data)
     if stop_when_solved and report.solved:
-        return history
+        return _encoder_history("paper", columns)
     for cycle in range(1, n_updates + 1):
         learning_cycle(model, patterns, rng, procedure)
         if cycle % record_every == 0 or cycle == n_updates:
-            report = history.record(cycle, model, p_data, keep_weights)
+            report = _record(columns, cycle, model, p_data)
             if stop_when_solved and report.solved:
                 break
-    return history
+    return _encoder_history("paper", columns)
 
 
 # ---------------------------------------------------------------------------
 # Exact training
 # ---------------------------------------------------------------------------
 def train_exact(model, p_data, *, lr=1.0, n_updates=1000, record_every=10, keep_weights=False,
-                update="gradient") -> EncoderHistory:
+                update="gradient") -> History:
     r"""Exact training of one encoder network on a distribution (in place).
 
     Each step computes :func:`exact_phase_difference`
@@ -877,7 +861,8 @@ def train_exact(model, p_data, *, lr=1.0, n_updates=1000, record_every=10, keep_
 
     Returns
     -------
-    EncoderHistory
+    History
+        As of :func:`train_paper`; the method is ``"exact gradient"`` or ``"exact sign"``.
 
     Examples
     --------
@@ -895,15 +880,15 @@ def train_exact(model, p_data, *, lr=1.0, n_updates=1000, record_every=10, keep_
     keep_weights = check_bool(keep_weights, "keep_weights")
     if update not in ("gradient", "sign"):
         raise ValueError(f"update must be 'gradient' or 'sign', got {update!r}")
-    history = EncoderHistory()
-    history.record(0, model, p, keep_weights)
+    columns = _recorder(keep_weights)
+    _record(columns, 0, model, p)
     for step in range(1, n_updates + 1):
         grad = exact_phase_difference(model, p)
         for key, value in model.params.items():
             value += lr * (np.sign(grad[key]) if update == "sign" else grad[key])
         if step % record_every == 0 or step == n_updates:
-            history.record(step, model, p, keep_weights)
-    return history
+            _record(columns, step, model, p)
+    return _encoder_history(f"exact {update}", columns)
 
 
 class _Population:
@@ -969,30 +954,8 @@ class _Population:
         return diff.reshape(len(theta), -1) @ self.features / self.T
 
 
-@dataclass
-class PopulationResult:
-    """Networks trained by :func:`train_exact_population`.
-
-    Attributes
-    ----------
-    models : list of BoltzmannMachine
-        The trained networks, in the order of ``seeds``.
-    log_likelihood : ndarray
-        Exact training log-likelihood :math:`\\sum_v P^+(v)\\log P^-(v)` of each (nats).
-    solved : ndarray of bool
-        :func:`evaluate`'s verdict for each.
-    G : ndarray
-        The divergence from the training distribution of each (nats).
-    """
-
-    models: list
-    log_likelihood: np.ndarray
-    solved: np.ndarray
-    G: np.ndarray
-
-
 def train_exact_population(seeds, p_data, *, lr=1.0, n_updates=1500, scale=0.01, v=4, h=2,
-                           update="gradient", T=1.0) -> PopulationResult:
+                           update="gradient", T=1.0) -> History:
     r"""Train one encoder network per seed by exact statistics, all in lockstep.
 
     Network *k* starts from :func:`encoder_machine` with
@@ -1021,7 +984,13 @@ def train_exact_population(seeds, p_data, *, lr=1.0, n_updates=1500, scale=0.01,
 
     Returns
     -------
-    PopulationResult
+    History
+        Method ``"exact gradient"`` or ``"exact sign"``, recorded once, at the
+        end (column ``n_updates``). Final fields, one entry per network in the
+        order of ``seeds``: ``models`` (the trained networks), ``log_likelihood``
+        (the exact training log-likelihood :math:`\sum_v P^+(v)\log P^-(v)`,
+        nats), ``solved`` (:func:`evaluate`'s verdicts, bool) and ``G`` (the
+        divergence from the training distribution, nats).
 
     Examples
     --------
@@ -1052,13 +1021,15 @@ def train_exact_population(seeds, p_data, *, lr=1.0, n_updates=1500, scale=0.01,
     reports = [evaluate(m, p) for m in models]
     G = np.array([r.G for r in reports])
     entropy = exact.entropy(p)
-    return PopulationResult(models, -G - entropy, np.array([r.solved for r in reports]), G)
+    return History(f"exact {update}", {"n_updates": [n_updates]},
+                   final={"models": models, "log_likelihood": -G - entropy,
+                          "solved": np.array([r.solved for r in reports]), "G": G})
 
 
-def best_of_restarts(result: PopulationResult, n_restarts: int) -> np.ndarray:
+def best_of_restarts(result: History, n_restarts: int) -> np.ndarray:
     """Index of the restart with the highest training log-likelihood, for each seed.
 
-    ``result`` must hold ``n_seeds * n_restarts`` networks ordered seed by seed
+    ``result`` (of :func:`train_exact_population`) must hold ``n_seeds * n_restarts`` networks ordered seed by seed
     (all restarts of seed 0 first). The choice uses only the training
     objective, never the success test.
 
@@ -1068,7 +1039,7 @@ def best_of_restarts(result: PopulationResult, n_restarts: int) -> np.ndarray:
         Indices into ``result.models``.
 
     >>> ll = np.array([-3.0, -2.0, -5.0, -4.0])
-    >>> best_of_restarts(PopulationResult([None] * 4, ll, np.zeros(4, bool), -ll), 2)
+    >>> best_of_restarts(History("exact gradient", {"n_updates": [0]}, final={"log_likelihood": ll}), 2)
     array([1, 3])
     """
     k = check_positive_int(n_restarts, "n_restarts")

@@ -51,9 +51,10 @@ import numpy as np
 
 from ._validation import (as_generator, check_choice, check_finite_array, check_positive_float,
                           check_positive_int)
+from .training import History
 
 __all__ = ["Network", "settle", "energy", "energy_param_grad", "cost", "eqprop_gradient",
-           "chl_direction", "true_gradient", "flatten"]
+           "chl_direction", "true_gradient", "flatten", "loss", "contrastive_function", "train", "RULES"]
 
 _KEYS = ("W1", "W2", "b1", "b2")
 
@@ -275,9 +276,6 @@ def loss(net, x, y, tol=1e-12) -> float:
     return cost(settle(net, x, tol=tol)[1], y)
 
 
-__all__ += ["loss", "contrastive_function", "train", "RULES"]
-
-
 def contrastive_function(net, x, y, tol=1e-12) -> float:
     r"""Movellan's contrastive function :math:`E(s^c) - E(s^0)`, whose gradient CHL follows.
 
@@ -298,7 +296,7 @@ RULES = {"gradient": "the exact gradient of J (implicit differentiation)",
          "chl": "contrastive Hebbian learning, output clamped to the target"}
 
 
-def train(net, X, Y, rule, *, n_updates, lr, beta=0.01, tol=1e-12):
+def train(net, X, Y, rule, *, n_updates, lr, beta=0.01, tol=1e-12) -> History:
     r"""Full-batch training: :math:`\theta \leftarrow \theta - \eta\,\frac1N\sum_n u_n(\theta)`.
 
     The update :math:`u_n` of pattern :math:`(x_n, y_n)` is, by ``rule``:
@@ -309,12 +307,14 @@ def train(net, X, Y, rule, *, n_updates, lr, beta=0.01, tol=1e-12):
 
     Returns
     -------
-    trained : Network
-    history : dict of arrays, one row per step, before that step's update
-        ``"loss"`` (n_updates,): the mean cost :math:`\frac1N\sum_n C(o^0_n)`;
-        ``"contrast"`` (n_updates, N): :func:`contrastive_function` per pattern;
-        ``"output"`` (n_updates, N, n_o): the free-phase outputs :math:`o^0_n`;
-        ``"cosine"`` (n_updates,): the cosine between the step's mean update and
+    History
+        Method ``rule``; final field ``net``, the trained :class:`Network`.
+        Columns, one row per step, before that step's update:
+        ``n_updates`` (0, ..., n_updates - 1): updates made before the row;
+        ``loss`` (n_updates,): the mean cost :math:`\frac1N\sum_n C(o^0_n)`;
+        ``contrast`` (n_updates, N): :func:`contrastive_function` per pattern;
+        ``output`` (n_updates, N, n_o): the free-phase outputs :math:`o^0_n`;
+        ``cosine`` (n_updates,): the cosine between the step's mean update and
         the exact mean gradient :math:`\frac1N\sum_n \partial J_n/\partial\theta`
         (1 for ``"gradient"``; where it is negative, a small step along the update
         raises the cost; near a minimum of :math:`J`, where the gradient
@@ -352,4 +352,5 @@ def train(net, X, Y, rule, *, n_updates, lr, beta=0.01, tol=1e-12):
         cosine[t] = step @ grad / (np.linalg.norm(step) * np.linalg.norm(grad))
         for k in _KEYS:
             setattr(net, k, getattr(net, k) - lr * total[k] / len(X))
-    return net, {"loss": loss_, "contrast": contrast, "output": output, "cosine": cosine}
+    return History(rule, {"n_updates": np.arange(n_updates), "loss": loss_, "contrast": contrast,
+                          "output": output, "cosine": cosine}, final={"net": net})

@@ -36,7 +36,7 @@ investigations, arXiv:2212.13345.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit, log_softmax
@@ -48,8 +48,9 @@ from ._validation import (
     check_positive_float,
     check_positive_int,
 )
+from .training import History
 
-__all__ = ["embed_label", "wrong_labels", "FFNetwork", "FFHistory", "train_ff", "MLP", "train_backprop",
+__all__ = ["embed_label", "wrong_labels", "FFNetwork", "train_ff", "MLP", "train_backprop",
            "check_labels", "load_digits_labelled"]
 
 _EPS = 1e-8
@@ -191,13 +192,6 @@ class FFNetwork:
         return grads
 
 
-@dataclass
-class FFHistory:
-    """Test error after each epoch of :func:`train_ff` or :func:`train_backprop`."""
-
-    test_error: list = field(default_factory=list)
-
-
 def _sgd_momentum(params, grads, velocity, lr, momentum):
     for p, g, v in zip(params, grads, velocity):
         v *= momentum
@@ -206,7 +200,7 @@ def _sgd_momentum(params, grads, velocity, lr, momentum):
 
 
 def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: int = 100, lr: float = 0.1,
-             momentum: float = 0.9, block_length: int = 0, test=None) -> FFHistory:
+             momentum: float = 0.9, block_length: int = 0, test=None) -> History:
     r"""Train ``net`` in place by supervised Forward-Forward, SGD with momentum.
 
     Each minibatch gives positive inputs (images with their labels) and negative
@@ -234,7 +228,10 @@ def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: in
 
     Returns
     -------
-    FFHistory
+    History
+        Method ``"forward-forward"``; columns ``epochs`` (1, ..., ``epochs``)
+        and ``test_error``, the error rate on ``test`` after each epoch (NaN
+        without ``test``).
     """
     if not isinstance(net, FFNetwork):
         raise TypeError(f"net must be an FFNetwork, got {type(net).__name__}")
@@ -252,10 +249,10 @@ def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: in
     params = [p for pair in zip(net.weights, net.biases) for p in pair]
     velocity = [np.zeros_like(p) for p in params]
     m = images.shape[0]
-    history = FFHistory()
+    history = History("forward-forward", {"epochs": [], "test_error": []}, step="epochs")
     queue = {True: [], False: []}  # minibatches waiting for their phase
     phase, left = True, block_length
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         order = rng.permutation(m)
         for start in range(0, m, batch_size):
             idx = order[start:start + batch_size]
@@ -275,8 +272,7 @@ def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: in
                 left -= 1
                 if left == 0:
                     phase, left = not phase, block_length
-        if test is not None:
-            history.test_error.append(net.error_rate(*test))
+        history.append(epochs=epoch, test_error=np.nan if test is None else net.error_rate(*test))
     return history
 
 
@@ -340,8 +336,11 @@ class MLP:
 
 
 def train_backprop(net: MLP, images, y, *, rng, epochs: int = 60, batch_size: int = 100, lr: float = 0.1,
-                   momentum: float = 0.9, test=None) -> FFHistory:
-    """Train ``net`` in place by minibatch SGD with momentum on the cross-entropy."""
+                   momentum: float = 0.9, test=None) -> History:
+    """Train ``net`` in place by minibatch SGD with momentum on the cross-entropy.
+
+    Returns a :class:`~dreambook.training.History` as :func:`train_ff` does, method ``"backprop"``.
+    """
     if not isinstance(net, MLP):
         raise TypeError(f"net must be an MLP, got {type(net).__name__}")
     images = check_finite_array(images, "images", shape=(None, net.weights[0].shape[0]))
@@ -353,15 +352,14 @@ def train_backprop(net: MLP, images, y, *, rng, epochs: int = 60, batch_size: in
     momentum = _check_momentum(momentum)
     params = [p for pair in zip(net.weights, net.biases) for p in pair]
     velocity = [np.zeros_like(p) for p in params]
-    history = FFHistory()
-    for _ in range(epochs):
+    history = History("backprop", {"epochs": [], "test_error": []}, step="epochs")
+    for epoch in range(1, epochs + 1):
         order = rng.permutation(images.shape[0])
         for start in range(0, images.shape[0], batch_size):
             idx = order[start:start + batch_size]
             grads = [g for pair in net.gradients(images[idx], y[idx]) for g in pair]
             _sgd_momentum(params, grads, velocity, lr, momentum)
-        if test is not None:
-            history.test_error.append(net.error_rate(*test))
+        history.append(epochs=epoch, test_error=np.nan if test is None else net.error_rate(*test))
     return history
 
 

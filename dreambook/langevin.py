@@ -43,14 +43,15 @@ models, *NeurIPS* 32.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
 
 from ._validation import as_generator, check_finite_array, check_positive_float, check_positive_int
+from .training import History
 
-__all__ = ["IsotropicGaussianMixture", "RBFEnergy", "langevin", "train_energy", "TrainingHistory",
+__all__ = ["IsotropicGaussianMixture", "RBFEnergy", "langevin", "train_energy",
            "langevin_snapshots", "ring_cells", "cell_masses", "cell_shares", "total_variation",
            "ChainStudy", "chain_study", "sampling_floor"]
 
@@ -222,25 +223,21 @@ def langevin(model: RBFEnergy, x0, n_steps: int, step: float, rng) -> np.ndarray
     return X
 
 
-@dataclass
-class TrainingHistory:
-    """Exact (quadrature) mean log-likelihood of the training and test data after each recorded update."""
-
-    updates: list = field(default_factory=list)
-    train_log_likelihood: list = field(default_factory=list)
-    test_log_likelihood: list = field(default_factory=list)
-    #: The negative chains after the last update, shape (n_chains, 2); None for exact negatives.
-    chains: np.ndarray | None = None
-
-
 def train_energy(model: RBFEnergy, data, *, rng, method: str = "short-run", n_updates: int = 300, lr: float = 0.5,
                  n_chains: int = 200, n_steps: int = 20, step: float = 0.1, test=None,
-                 record_every: int = 50) -> TrainingHistory:
+                 record_every: int = 50) -> History:
     r"""Fit ``model.theta`` in place by gradient descent on :math:`-\log p`, full batch.
 
     ``method`` chooses the negative phase: ``"exact"`` (quadrature), ``"short-run"``
     (``n_chains`` Langevin chains of ``n_steps`` from uniform noise at every update)
     or ``"persistent"`` (the same chains continued across updates).
+
+    Returns a :class:`~dreambook.training.History` with method ``method``,
+    columns ``n_updates`` (every ``record_every`` updates and the last),
+    ``train_log_likelihood`` and ``test_log_likelihood`` (exact, by
+    quadrature, nats per point; NaN without ``test``) and the final field
+    ``chains``, the negative chains after the last update, shape (n_chains, 2)
+    (None for ``"exact"``).
     """
     if not isinstance(model, RBFEnergy):
         raise TypeError(f"model must be an RBFEnergy, got {type(model).__name__}")
@@ -257,7 +254,7 @@ def train_energy(model: RBFEnergy, data, *, rng, method: str = "short-run", n_up
     L = model.half_side
     positive = model.features(data).mean(axis=0)
     chains = rng.uniform(-L, L, size=(n_chains, 2))
-    history = TrainingHistory()
+    history = History(method, {"n_updates": [], "train_log_likelihood": [], "test_log_likelihood": []})
     for t in range(1, n_updates + 1):
         if method == "exact":
             negative = model.model_feature_mean()
@@ -270,13 +267,9 @@ def train_energy(model: RBFEnergy, data, *, rng, method: str = "short-run", n_up
         model.theta -= lr * (positive - negative)
         if t % record_every == 0 or t == n_updates:
             log_z = model.log_partition()
-            history.updates.append(t)
-            history.train_log_likelihood.append(float(-model.energy(data).mean() - log_z))
-            if test is not None:
-                history.test_log_likelihood.append(float(-model.energy(test).mean() - log_z))
-    if method != "exact":
-        history.chains = chains.copy()
-    return history
+            history.append(n_updates=t, train_log_likelihood=float(-model.energy(data).mean() - log_z),
+                           test_log_likelihood=np.nan if test is None else float(-model.energy(test).mean() - log_z))
+    return history.with_final(chains=None if method == "exact" else chains.copy())
 
 
 # --- Where the chains are after K steps -------------------------------------------------------

@@ -440,7 +440,7 @@ def _rbm_from_flat(template: RBM, theta: np.ndarray) -> RBM:
     return RBM(W, theta[nv * nh : nv * nh + nv], theta[nv * nh + nv :], T=template.T)
 
 
-def stationary_point(rbm, data, k=None, tol=1e-10, n_ascent=2000, lr=0.5, weight_decay=0.0,
+def stationary_point(rbm, data, k=None, tol=1e-10, n_updates=2000, lr=0.5, weight_decay=0.0,
                      max_units=MICROSCOPE_MAX_UNITS):
     r"""A zero of the exact gradient (``k=None``) or of the expected CD-k update, found from ``rbm``.
 
@@ -452,7 +452,7 @@ def stationary_point(rbm, data, k=None, tol=1e-10, n_ascent=2000, lr=0.5, weight
     The field :math:`F(\theta)` is :func:`exact_gradient` (maximum likelihood)
     or :func:`expected_cd_gradient` with ``k`` steps (CD-k's own fixed point,
     where :math:`\mathbb{E}[\Delta\theta] = 0`). The search first takes
-    ``n_ascent`` steps :math:`\theta \leftarrow \theta + \text{lr}\,F(\theta)`,
+    ``n_updates`` steps :math:`\theta \leftarrow \theta + \text{lr}\,F(\theta)`,
     the learning rule itself; for the exact gradient it then climbs the exact
     log-likelihood with L-BFGS (so that it ends at a maximum, not a saddle);
     finally it solves :math:`F(\theta) = 0` by Powell's hybrid method
@@ -473,7 +473,7 @@ def stationary_point(rbm, data, k=None, tol=1e-10, n_ascent=2000, lr=0.5, weight
         ``None`` for the exact gradient, else the number of CD steps (>= 1).
     tol : float, default 1e-10
         Required Euclidean norm of :math:`F` at the returned point.
-    n_ascent : int, default 2000
+    n_updates : int, default 2000
     lr : float, default 0.5
     weight_decay : float, default 0.0
         L2 penalty :math:`\lambda \ge 0` on every parameter.
@@ -491,7 +491,7 @@ def stationary_point(rbm, data, k=None, tol=1e-10, n_ascent=2000, lr=0.5, weight
     if k is not None:
         k = check_positive_int(k, "k")
     tol = check_positive_float(tol, "tol")
-    n_ascent = check_int(n_ascent, "n_ascent", low=0)
+    n_updates = check_int(n_updates, "n_updates", low=0)
     lr = check_positive_float(lr, "lr")
     weight_decay = check_real(weight_decay, "weight_decay", 0, None)
 
@@ -502,7 +502,7 @@ def stationary_point(rbm, data, k=None, tol=1e-10, n_ascent=2000, lr=0.5, weight
         return np.concatenate([g["W"].ravel(), g["b"], g["c"]]) - weight_decay * theta
 
     theta = _flat_params(template)
-    for _ in range(n_ascent):
+    for _ in range(n_updates):
         theta = theta + lr * field(theta)
     if k is None:
         # climb the likelihood itself, so that the search ends at a maximum, not a saddle
@@ -519,6 +519,6 @@ def stationary_point(rbm, data, k=None, tol=1e-10, n_ascent=2000, lr=0.5, weight
     if not np.isfinite(norm) or norm >= tol:
         raise RuntimeError(
             f"stationary_point: no zero found to tol={tol} (norm {norm:.3g} after the search); "
-            "the data may lack full support, or n_ascent may be too small"
+            "the data may lack full support, or n_updates may be too small"
         )
     return _rbm_from_flat(template, theta), norm

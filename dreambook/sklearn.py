@@ -83,7 +83,7 @@ class RBMEstimator(TransformerMixin, BaseEstimator):
     log_partition_ : float
         :math:`\log Z` of the trained model.
     log_partition_method_ : {"exact", "ais"}
-    history_ : dreambook.training.TrainingHistory
+    history_ : dreambook.training.History
     n_features_in_ : int
     """
 

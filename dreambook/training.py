@@ -8,14 +8,17 @@ r"""Training loops: the estimators of :mod:`dreambook.learning`, applied update 
   exact log-likelihood and gradient after every update;
 * :func:`fit_like_sklearn` -- scikit-learn's ``BernoulliRBM.fit``, number for number.
 
-Each returns a :class:`TrainingHistory` or :class:`MicroscopeHistory`.
+* :func:`persistent_dreams` -- persistent chains followed update by update.
+
+Each returns a :class:`History`, the one record type of every training loop
+in the package (the model families' loops return it too).
 """
 
 from __future__ import annotations
 
 import numbers
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
@@ -49,12 +52,11 @@ from .states import all_states
 
 __all__ = [
     "momentum_schedule",
-    "TrainingHistory",
+    "History",
     "TrainingSettings",
     "train_rbm",
     "train_bm",
     "fit_like_sklearn",
-    "MicroscopeHistory",
     "train_small_rbm",
     "DREAMERS",
     "persistent_dreams",
@@ -103,41 +105,145 @@ def _momentum_function(momentum):
     return lambda epoch: value
 
 
-@dataclass
-class TrainingHistory:
-    """What happened during training, one entry per recorded epoch.
+#: The names a History's step column may have: parameter updates, or passes through the training data.
+STEP_NAMES = ("n_updates", "epochs")
 
-    All lists have the same length as ``epochs``; epoch 0 is the model before
-    training. Entries that were not computed are NaN.
 
-    Attributes
+class History:
+    r"""What one training run recorded, and where it ended; every training loop of the package returns one.
+
+    A history has *columns*, one entry per recorded step (lists or arrays
+    whose first axis has that length), and *final* fields, the state at the
+    end (the trained model, the persistent chains, ...). One column is the
+    step index, named by ``step``: ``"n_updates"``, the number of parameter
+    updates made before the entry (0 = the model before training), or
+    ``"epochs"``, passes through the training data in minibatches.
+    Columns and final fields read as attributes, ``history.test_log_likelihood``;
+    ``columns`` and ``final`` list their names. The names cannot be rebound.
+
+    Parameters
     ----------
     method : str
-    epochs : list of int
-    train_log_likelihood, test_log_likelihood : list of float
-        Exact mean log-likelihood in nats per example (``record_exact``).
-    gradient_cosine : list of float
-        Cosine between the method's gradient estimate on the training set
-        and the exact gradient (``record_cosine``); 1 for ``method="exact"``.
-    seconds : list of float
-        Cumulative training time, excluding the time spent recording.
-    chains : ndarray or None
-        Final hidden states of the persistent chains (PCD, FPCD).
+        The learning rule or estimator, e.g. ``"pcd"``, ``"wake-sleep"``.
+    columns : dict of str -> list or ndarray
+        Entries at the recorded steps, all of the same length; must include ``step``.
+    step : {"n_updates", "epochs"}, default "n_updates"
+        The name of the step column.
+    final : dict of str -> object, optional
+        The state at the end of training.
+
+    Examples
+    --------
+    >>> h = History("exact", {"n_updates": [0, 10, 20], "log_likelihood": [-2.08, -1.9, -1.85]},
+    ...             final={"chains": None})
+    >>> h.log_likelihood[-1], len(h)
+    (-1.85, 3)
+    >>> h
+    History('exact', 3 records at n_updates 0..20; columns log_likelihood (last -1.85); final chains)
+    >>> h.append(n_updates=30, log_likelihood=-1.83)   # how a loop records a step
+    >>> h.n_updates
+    [0, 10, 20, 30]
+    >>> h.log_likelihood = []
+    Traceback (most recent call last):
+    ...
+    AttributeError: a History is read-only: 'log_likelihood' cannot be set
     """
 
-    method: str
-    epochs: list = field(default_factory=list)
-    train_log_likelihood: list = field(default_factory=list)
-    test_log_likelihood: list = field(default_factory=list)
-    gradient_cosine: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
-    chains: np.ndarray | None = None
+    __slots__ = ("method", "step", "_columns", "_final")
+
+    def __init__(self, method: str, columns: dict, *, step: str = "n_updates", final: dict | None = None):
+        if not isinstance(method, str):
+            raise TypeError(f"method must be a str, got {type(method).__name__}")
+        step = check_choice(step, "step", STEP_NAMES)
+        if not isinstance(columns, dict):
+            raise TypeError(f"columns must be a dict, got {type(columns).__name__}")
+        final = {} if final is None else final
+        if not isinstance(final, dict):
+            raise TypeError(f"final must be a dict or None, got {type(final).__name__}")
+        if step not in columns:
+            raise ValueError(f"columns must include the step column {step!r}, got {sorted(columns)}")
+        reserved = set(dir(History))
+        for name in [*columns, *final]:
+            if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in reserved:
+                raise ValueError(f"{name!r} cannot be the name of a column or final field")
+        both = set(columns) & set(final)
+        if both:
+            raise ValueError(f"{sorted(both)} cannot be both a column and a final field")
+        lengths = {name: len(value) for name, value in columns.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"the columns must have one entry per recorded step, got lengths {lengths}")
+        object.__setattr__(self, "method", method)
+        object.__setattr__(self, "step", step)
+        object.__setattr__(self, "_columns", dict(columns))
+        object.__setattr__(self, "_final", dict(final))
+
+    def __getattr__(self, name):
+        # called only when ``name`` is not a slot or a method: look in the record
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._columns:
+            return self._columns[name]
+        if name in self._final:
+            return self._final[name]
+        raise AttributeError(
+            f"this History ({self.method!r}) has no {name!r}; columns: {', '.join(self._columns)}; "
+            f"final: {', '.join(self._final) or '-'}"
+        )
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"a History is read-only: {name!r} cannot be set")
+
+    def __dir__(self):
+        return [*super().__dir__(), *self._columns, *self._final]
+
+    @property
+    def columns(self) -> tuple:
+        """The names of the columns, the step column first."""
+        return (self.step, *(name for name in self._columns if name != self.step))
+
+    @property
+    def final(self) -> tuple:
+        """The names of the final fields."""
+        return tuple(self._final)
+
+    def __len__(self) -> int:
+        return len(self._columns[self.step])
+
+    def append(self, **entry) -> None:
+        """Record one step: a value for every column (the loops call this as they run)."""
+        if set(entry) != set(self._columns):
+            raise ValueError(f"append needs exactly the columns {sorted(self._columns)}, got {sorted(entry)}")
+        for name, value in entry.items():
+            column = self._columns[name]
+            if not isinstance(column, list):
+                raise TypeError(f"column {name!r} is a {type(column).__name__}; only list columns can grow")
+        for name, value in entry.items():
+            self._columns[name].append(value)
+
+    def __reduce__(self):  # pickle and copy go through the constructor, which checks the record
+        return _history, (self.method, self._columns, self.step, self._final)
+
+    def with_final(self, **fields) -> History:
+        """A history with the same columns and these final fields added (or replaced)."""
+        return History(self.method, self._columns, step=self.step, final={**self._final, **fields})
 
     def __repr__(self) -> str:
-        last = ""
-        if self.train_log_likelihood and np.isfinite(self.train_log_likelihood[-1]):
-            last = f", final train LL={self.train_log_likelihood[-1]:.4f} nats"
-        return f"TrainingHistory(method={self.method!r}, epochs={len(self.epochs) - 1}{last})"
+        steps = self._columns[self.step]
+        where = f"{len(steps)} records at {self.step} {steps[0]}..{steps[-1]}" if len(steps) else "no records"
+        names = []
+        for name in self.columns[1:]:
+            column = self._columns[name]
+            last = column[-1] if len(column) else None
+            if isinstance(last, numbers.Real) and not isinstance(last, (bool, np.bool_)) and np.isfinite(last):
+                names.append(f"{name} (last {float(last):.4g})")
+            else:
+                names.append(name)
+        return (f"History({self.method!r}, {where}; columns {', '.join(names) or '-'}; "
+                f"final {', '.join(self._final) or '-'})")
+
+
+def _history(method, columns, step, final):
+    return History(method, columns, step=step, final=final)
 
 
 def _flatten(grad: dict) -> np.ndarray:
@@ -269,7 +375,7 @@ def train_rbm(
     chains=None,
     callback=None,
     progress=False,
-) -> TrainingHistory:
+) -> History:
     r"""Train an RBM by minibatch stochastic gradient ascent; the model is updated in place.
 
     Each epoch visits the training data once in minibatches of ``batch_size``
@@ -310,7 +416,15 @@ def train_rbm(
 
     Returns
     -------
-    TrainingHistory
+    History
+        Step column ``epochs`` (0 = before training), then
+        ``train_log_likelihood`` and ``test_log_likelihood`` (exact mean
+        log-likelihood in nats per example, ``record_exact``; NaN where not
+        computed), ``gradient_cosine`` (the cosine between the method's
+        gradient estimate on the training set and the exact gradient,
+        ``record_cosine``; 1 for ``"exact"``) and ``seconds`` (cumulative
+        training time, excluding the recording). Final field ``chains``: the
+        hidden states of the persistent chains (PCD, FPCD; None otherwise).
 
     Examples
     --------
@@ -362,7 +476,8 @@ def train_rbm(
     record_cosine = settings.record_cosine
     dt = check_float_dtype(settings.dtype)
 
-    history = TrainingHistory(method=method)
+    history = History(method, {"epochs": [], "train_log_likelihood": [], "test_log_likelihood": [],
+                               "gradient_cosine": [], "seconds": []}, step="epochs")
     T = rbm.T
     if method == "exact":
         kernel = None
@@ -385,14 +500,15 @@ def train_rbm(
     delta = {key: np.zeros_like(value) for key, value in rbm.params.items()}  # "exact" momentum
 
     def record(epoch: int, seconds: float) -> None:
-        history.epochs.append(epoch)
-        history.seconds.append(seconds)
-        history.train_log_likelihood.append(exact.log_likelihood(rbm, data) if do_exact else np.nan)
-        history.test_log_likelihood.append(
-            exact.log_likelihood(rbm, test_data) if (do_exact and test_data is not None) else np.nan
+        history.append(
+            epochs=epoch,
+            train_log_likelihood=exact.log_likelihood(rbm, data) if do_exact else np.nan,
+            test_log_likelihood=(exact.log_likelihood(rbm, test_data)
+                                 if (do_exact and test_data is not None) else np.nan),
+            gradient_cosine=(_gradient_cosine(rbm, data, method, k, kernel, cosine_rng, statistics)
+                             if record_cosine else np.nan),
+            seconds=seconds,
         )
-        history.gradient_cosine.append(_gradient_cosine(rbm, data, method, k, kernel, cosine_rng, statistics)
-                                       if record_cosine else np.nan)
 
     record(0, 0.0)
     data_dt = data.astype(dt)
@@ -423,9 +539,8 @@ def train_rbm(
         record(epoch, elapsed)
         if callback is not None and callback(epoch, rbm, history) is True:
             break
-    if kernel is not None and kernel.persistent:
-        history.chains = kernel.Hc[:, :-1].astype(np.float64)
-    return history
+    chains = kernel.Hc[:, :-1].astype(np.float64) if (kernel is not None and kernel.persistent) else None
+    return history.with_final(chains=chains)
 
 
 def _momentum_step(model, grad: dict, delta: dict, momentum: float, lr: float, weight_decay: float) -> None:
@@ -463,11 +578,12 @@ def _progress_bar(iterable, method: str):
     return tqdm(iterable, desc=f"train_rbm ({method})", unit="epoch")
 
 
-def train_bm(model, data, *, lr=0.1, epochs=100, momentum=0.0, weight_decay=0.0, max_units=None) -> TrainingHistory:
+def train_bm(model, data, *, lr=0.1, n_updates=100, momentum=0.0, weight_decay=0.0, max_units=None) -> History:
     r"""Exact full-batch gradient ascent on the log-likelihood of a Boltzmann machine.
 
     For :class:`~dreambook.models.FullyVisibleBM`,
-    :class:`~dreambook.models.BoltzmannMachine` (or an RBM), each epoch is one step
+    :class:`~dreambook.models.BoltzmannMachine` (or an RBM), each of the
+    ``n_updates`` updates is one step on all of the data
 
     .. math::
 
@@ -486,17 +602,25 @@ def train_bm(model, data, *, lr=0.1, epochs=100, momentum=0.0, weight_decay=0.0,
     model : FullyVisibleBM, BoltzmannMachine or RBM
     data : array_like of 0/1, shape (m, n_visible)
     lr : float, default 0.1
-    epochs : int, default 100
+    n_updates : int, default 100
+        Full-batch parameter updates.
     momentum : float in [0, 1), default 0.0
     weight_decay : float, default 0.0
     max_units : int, optional
         Enumeration limit passed to :mod:`dreambook.exact`.
 
+    Returns
+    -------
+    History
+        Method ``"exact"``; columns ``n_updates`` (0, 1, ..., ``n_updates``),
+        ``train_log_likelihood`` (exact mean log-likelihood, nats per example)
+        and ``seconds`` (cumulative time, excluding the recording).
+
     Examples
     --------
     >>> m = FullyVisibleBM.zeros(3)
     >>> data = [[1, 1, 0], [1, 1, 1], [0, 0, 0]]
-    >>> history = train_bm(m, data, lr=0.5, epochs=50)
+    >>> history = train_bm(m, data, lr=0.5, n_updates=50)
     >>> history.train_log_likelihood[-1] > history.train_log_likelihood[0]
     True
     >>> bool(m.W[0, 1] > 0)      # units 0 and 1 agree in the data
@@ -506,28 +630,25 @@ def train_bm(model, data, *, lr=0.1, epochs=100, momentum=0.0, weight_decay=0.0,
     n_visible = model.n_units if isinstance(model, FullyVisibleBM) else model.n_visible
     data = check_binary(data, "data", n_units=n_visible, allow_1d=False)
     lr = check_positive_float(lr, "lr")
-    epochs = check_nonnegative_int(epochs, "epochs")
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
     momentum = check_real(momentum, "momentum", 0, 1, high_open=True)
     weight_decay = check_real(weight_decay, "weight_decay", low=0)
 
-    history = TrainingHistory(method="exact")
+    history = History("exact", {"n_updates": [], "train_log_likelihood": [], "seconds": []})
     delta = {key: np.zeros_like(value) for key, value in model.params.items()}
     elapsed = 0.0
 
-    def record(epoch):
-        history.epochs.append(epoch)
-        history.seconds.append(elapsed)
-        history.train_log_likelihood.append(exact.log_likelihood(model, data, max_units=max_units))
-        history.test_log_likelihood.append(np.nan)
-        history.gradient_cosine.append(1.0)
+    def record(update):
+        history.append(n_updates=update, seconds=elapsed,
+                       train_log_likelihood=exact.log_likelihood(model, data, max_units=max_units))
 
     record(0)
-    for epoch in range(1, epochs + 1):
+    for update in range(1, n_updates + 1):
         start = time.perf_counter()
         grad = exact.log_likelihood_gradient(model, data, max_units=max_units)
         _momentum_step(model, grad, delta, momentum, lr, weight_decay)
         elapsed += time.perf_counter() - start
-        record(epoch)
+        record(update)
     return history
 
 
@@ -640,48 +761,6 @@ def fit_like_sklearn(data, n_components=256, learning_rate=0.1, batch_size=10, n
     return rbm, h_samples
 
 
-@dataclass
-class MicroscopeHistory:
-    r"""What :func:`train_small_rbm` recorded, one entry per recorded update.
-
-    Attributes
-    ----------
-    method : str
-    k : int
-    lr : float
-    updates : ndarray of int
-        Number of parameter updates made before the record (0 = initial model).
-    log_likelihood : ndarray
-        Exact mean log-likelihood of the training data, nats per example.
-    cosine : ndarray
-        Cosine between the *expected* CD-k update (:func:`expected_cd_gradient`)
-        and the exact gradient: the direction of CD-k free of sampling noise.
-    cosine_sampled : ndarray
-        Cosine between one sampled CD-k estimate on all the data
-        (:func:`cd_gradient`) and the exact gradient.
-    relative_bias : ndarray
-        :math:`\lVert \mathbb{E}[\hat g_{\rm CD}] - g\rVert / \lVert g\rVert`.
-    weight_norm : ndarray
-        Frobenius norm of ``W``.
-    """
-
-    method: str
-    k: int
-    lr: float
-    updates: np.ndarray
-    log_likelihood: np.ndarray
-    cosine: np.ndarray
-    cosine_sampled: np.ndarray
-    relative_bias: np.ndarray
-    weight_norm: np.ndarray
-
-    def __repr__(self) -> str:
-        return (
-            f"MicroscopeHistory(method={self.method!r}, k={self.k}, lr={self.lr}, "
-            f"updates={int(self.updates[-1])}, final log-likelihood={self.log_likelihood[-1]:.4f} nats)"
-        )
-
-
 class _Microscope:
     """Exact quantities of a small RBM on fixed data, sharing one enumeration of the visible layer."""
 
@@ -715,7 +794,7 @@ def train_small_rbm(
     record_every=100,
     weight_decay=0.0,
     max_units=MICROSCOPE_MAX_UNITS,
-) -> MicroscopeHistory:
+) -> History:
     r"""Full-batch training of a small RBM, watched through exact diagnostics; updated in place.
 
     Every update uses **all** of ``data`` (no minibatches, no momentum):
@@ -732,7 +811,7 @@ def train_small_rbm(
     Before training and after every ``record_every`` updates it records the
     exact log-likelihood, the cosine of the expected and of one sampled CD-k
     update with the exact gradient, the relative bias of CD-k and the size of
-    the weights (see :class:`MicroscopeHistory`). Both layers are enumerated,
+    the weights (the columns of the returned :class:`History`). Both layers are enumerated,
     so this is for models like the 9-9 RBM of Chapter 4.
 
     Parameters
@@ -754,7 +833,18 @@ def train_small_rbm(
 
     Returns
     -------
-    MicroscopeHistory
+    History
+        Final fields ``k`` and ``lr``; columns, one entry per record:
+
+        * ``n_updates``: parameter updates made before the record (0 = initial model);
+        * ``log_likelihood``: exact mean log-likelihood of the training data, nats per example;
+        * ``cosine``: cosine between the *expected* CD-k update
+          (:func:`expected_cd_gradient`) and the exact gradient, the direction of
+          CD-k free of sampling noise;
+        * ``cosine_sampled``: the same for one sampled CD-k estimate on all the
+          data (:func:`cd_gradient`);
+        * ``relative_bias``: :math:`\lVert \mathbb{E}[\hat g_{\rm CD}] - g\rVert / \lVert g\rVert`;
+        * ``weight_norm``: the Frobenius norm of ``W``.
 
     Examples
     --------
@@ -762,7 +852,7 @@ def train_small_rbm(
     >>> rbm = RBM.random(9, 4, rng=0)
     >>> h = train_small_rbm(rbm, bars_and_stripes(3), method="exact", n_updates=200,
     ...                     record_every=100, rng=0)
-    >>> h.updates.tolist(), bool(h.log_likelihood[-1] > h.log_likelihood[0])
+    >>> h.n_updates.tolist(), bool(h.log_likelihood[-1] > h.log_likelihood[0])
     ([0, 100, 200], True)
     """
     check_model(rbm, RBM, "rbm")
@@ -819,15 +909,17 @@ def train_small_rbm(
             rbm.c += lr * grad["c"]
             if update % record_every == 0:
                 record(update)
-    columns = [np.asarray(column) for column in zip(*rows)]
-    return MicroscopeHistory(method, k, lr, columns[0].astype(int), *columns[1:])
+    names = ("n_updates", "log_likelihood", "cosine", "cosine_sampled", "relative_bias", "weight_norm")
+    columns = dict(zip(names, (np.asarray(column) for column in zip(*rows))))
+    columns["n_updates"] = columns["n_updates"].astype(int)
+    return History(method, columns, final={"k": k, "lr": lr})
 
 
 DREAMERS = ("no learning", "PCD", "fast weights")
 
 
-def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, fast_lr=None,
-                      batch_size=20, fast_decay=0.95, rng=None) -> dict:
+def persistent_dreams(rbm, data, chains, dreamer="PCD", *, rng, n_updates=150, lr=0.05, fast_lr=None,
+                      batch_size=20, fast_decay=0.95) -> History:
     r"""Follow persistent fantasy particles update by update, with or without learning.
 
     Starting from an RBM and the hidden states of its persistent chains,
@@ -855,6 +947,8 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, 
     chains : array_like of 0/1, shape (n_chains, n_hidden)
         Initial hidden states, e.g. ``train_rbm(...).chains``.
     dreamer : {"no learning", "PCD", "fast weights"}
+    rng : numpy.random.Generator or int
+        Required.
     n_updates : int
     lr, fast_lr : float
         Learning rates (``fast_lr`` defaults to ``lr``).
@@ -862,22 +956,24 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, 
         Minibatch size of the positive phase.
     fast_decay : float
         Decay of the fast parameters per update.
-    rng : numpy.random.Generator or int
 
     Returns
     -------
-    dict
-        ``"fantasies"``: (n_updates + 1, n_chains, n_visible) visible
-        probabilities :math:`p(v \mid h)` of every chain after every update
-        (under the regular parameters); ``"visited"``: (n_updates + 1,) the
-        number of distinct hidden states the chains have been in so far.
+    History
+        Method ``dreamer``; columns, one entry per update and one before:
+        ``n_updates`` (0, 1, ..., ``n_updates``); ``fantasies``, shape
+        (n_updates + 1, n_chains, n_visible), the visible probabilities
+        :math:`p(v \mid h)` of every chain (under the regular parameters);
+        ``visited``, the number of distinct hidden states the chains have
+        been in so far. Final fields ``model`` (the model at the end) and
+        ``chains`` (the hidden states at the end).
 
     Examples
     --------
     >>> rbm = RBM.random(6, 3, rng=0, scale=1.0)
     >>> out = persistent_dreams(rbm, np.eye(6), np.zeros((4, 3)), "no learning", n_updates=5,
     ...                         batch_size=2, rng=0)
-    >>> out["fantasies"].shape, int(out["visited"][0])
+    >>> out.fantasies.shape, int(out.visited[0])
     ((6, 4, 6), 1)
     """
     if dreamer not in DREAMERS:
@@ -885,6 +981,7 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, 
     check_model(rbm, RBM, "rbm")
     data = check_binary(data, "data", rbm.n_visible, allow_1d=False)
     rng = as_generator(rng)
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
     model = rbm.copy()
     chains = check_binary(chains, "chains", rbm.n_hidden, allow_1d=False).copy()
     fast_lr = lr if fast_lr is None else fast_lr
@@ -906,4 +1003,5 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", n_updates=150, lr=0.05, 
         seen.update((chains.astype(np.int64) @ weights).tolist())
         fantasies.append(model.visible_probs(chains))
         visited.append(len(seen))
-    return {"fantasies": np.stack(fantasies), "visited": np.asarray(visited)}
+    return History(dreamer, {"n_updates": np.arange(n_updates + 1), "fantasies": np.stack(fantasies),
+                             "visited": np.asarray(visited)}, final={"model": model, "chains": chains})

@@ -42,6 +42,7 @@ from ._validation import (
 )
 from ._special import sigmoid
 from .models.helmholtz import HelmholtzMachine
+from .training import History
 
 __all__ = [
     "LOG2",
@@ -377,8 +378,8 @@ def _exact_evaluator(states, probs):
     return lambda model: decomposition(model, states, probs)
 
 
-def train(model, n_updates: int, rng, sample_data=None, batch_size: int = 20, lr_start=2.0,
-          lr_end=0.05, record_every: int = 1000, states=None, probs=None) -> dict:
+def train(model, *, n_updates: int, rng, sample_data=None, batch_size: int = 20, lr_start=2.0,
+          lr_end=0.05, record_every: int = 1000, states=None, probs=None) -> History:
     r"""Train one Helmholtz machine by wake-sleep; optionally record the exact KL.
 
     Each step draws ``batch_size`` fresh training images, takes one wake phase on
@@ -407,11 +408,12 @@ def train(model, n_updates: int, rng, sample_data=None, batch_size: int = 20, lr
 
     Returns
     -------
-    dict
-        ``"model"`` (the trained machine), ``"steps"`` (the evaluation steps),
-        ``"snapshots"`` (copies of the machine at those steps) and,
-        if ``states`` was given, ``"kl_model"`` and ``"recognition_kl"``
-        (arrays in bits, one value per evaluation step).
+    History
+        Method ``"wake-sleep"``; final field ``model`` (the trained machine);
+        columns, one entry per evaluation step: ``n_updates`` (the steps),
+        ``snapshots`` (copies of the machine) and ``kl_model`` and
+        ``recognition_kl`` (the exact KLs of :func:`decomposition`, bits; NaN
+        unless ``states`` was given).
     """
     _check_model(model)
     rng = as_generator(rng)
@@ -423,17 +425,17 @@ def train(model, n_updates: int, rng, sample_data=None, batch_size: int = 20, lr
     evaluate = _exact_evaluator(states, probs)
     models, steps, records, snapshots = _run([model], n_updates, rng, sample_data, batch_size,
                                              lrs, record_every, evaluate)
-    out = {"model": models[0], "steps": steps, "snapshots": [s[0] for s in snapshots]}
-    if evaluate is not None:
-        for key in ("kl_model", "recognition_kl"):
-            out[key] = np.array([r[0][key] for r in records])
-    return out
+    columns = {"n_updates": steps, "snapshots": [s[0] for s in snapshots]}
+    for key in ("kl_model", "recognition_kl"):
+        columns[key] = (np.array([r[0][key] for r in records]) if evaluate is not None
+                        else np.full(len(steps), np.nan))
+    return History("wake-sleep", columns, final={"model": models[0]})
 
 
-def train_population(sizes, n_models: int, n_updates: int, rng, sample_data=None,
+def train_population(sizes, *, n_models: int, n_updates: int, rng, sample_data=None,
                      batch_size: int = 20, lr_start=2.0, lr_end=0.05, visible_bias=-3.0,
                      init_scale=0.1, n_select: int = 10000, record_every: int = 1000,
-                     states=None, probs=None) -> dict:
+                     states=None, probs=None) -> History:
     r"""Train several restarts by wake-sleep and keep the one the wake phase likes best.
 
     All ``n_models`` machines start from independent random weights
@@ -460,12 +462,13 @@ def train_population(sizes, n_models: int, n_updates: int, rng, sample_data=None
 
     Returns
     -------
-    dict
-        ``"models"`` (all trained machines), ``"free_energy"`` (their sampled
-        free energies, bits), ``"best"`` (index of the lowest), ``"model"`` (the
-        chosen machine), ``"steps"``, ``"snapshots"`` (the chosen machine at each
-        evaluation step) and, if ``states`` was given,
-        ``"kl_model"`` and ``"recognition_kl"`` of shape (n_evaluations, n_models).
+    History
+        Method ``"wake-sleep"``; final fields ``models`` (all trained
+        machines), ``free_energy`` (their sampled free energies, bits),
+        ``best`` (index of the lowest) and ``model`` (the chosen machine);
+        columns ``n_updates``, ``snapshots`` (the chosen machine at each
+        evaluation step) and ``kl_model`` and ``recognition_kl``, shape
+        (n_evaluations, n_models) (NaN unless ``states`` was given).
     """
     rng = as_generator(rng)
     n_models = check_positive_int(n_models, "n_models")
@@ -485,12 +488,12 @@ def train_population(sizes, n_models: int, n_updates: int, rng, sample_data=None
     select_images = np.asarray(sample_data(n_select, rng), dtype=np.float64)
     free = np.array([sampled_free_energy(m, select_images, rng) for m in models])
     best = int(np.argmin(free))
-    out = {"models": models, "free_energy": free, "best": best, "model": models[best],
-           "steps": steps, "snapshots": [s[best] for s in snapshots]}
-    if evaluate is not None:
-        for key in ("kl_model", "recognition_kl"):
-            out[key] = np.array([[r[key] for r in row] for row in records])
-    return out
+    columns = {"n_updates": steps, "snapshots": [s[best] for s in snapshots]}
+    for key in ("kl_model", "recognition_kl"):
+        columns[key] = (np.array([[r[key] for r in row] for row in records]) if evaluate is not None
+                        else np.full((len(steps), n_models), np.nan))
+    return History("wake-sleep", columns,
+                   final={"models": models, "free_energy": free, "best": best, "model": models[best]})
 
 
 def clean_bars_machine(size: int = 4, p_vertical=2 / 3, p_bar=0.2, strength=10.0):

@@ -60,7 +60,7 @@ FIELDS = ("log_likelihood", "cosine", "cosine_sampled", "relative_bias", "weight
 
 def run(method: str, k: int, lr: float, seed: int, n_updates: int = N_UPDATES,
         record_every: int = RECORD_EVERY):
-    """Train one RBM from seed ``seed``; return its MicroscopeHistory."""
+    """Train one RBM from seed ``seed``; return its History."""
     data = bars_and_stripes(3)
     rbm = RBM.random(9, N_HIDDEN, rng=seed, scale=INIT_SCALE)
     with threadpool_limits(limits=notebook_env.blas_threads()):
@@ -87,7 +87,7 @@ def reproduction(seeds=SEEDS, n_updates=N_UPDATES, record_every=RECORD_EVERY, pr
     """
     jobs = [(method, k, LR, seed, n_updates, record_every) for method, k in RUNS for seed in seeds]
     histories = _map(jobs, processes)
-    out = {"updates": histories[0].updates, "seeds": np.asarray(seeds)}
+    out = {"updates": histories[0].n_updates, "seeds": np.asarray(seeds)}
     for i, (method, k) in enumerate(RUNS):
         name = "exact" if method == "exact" else f"cd{k}"
         block = histories[i * len(seeds):(i + 1) * len(seeds)]
@@ -106,7 +106,7 @@ def grid(lrs=GRID_LRS, ks=GRID_KS, n_updates=N_UPDATES, record_every=GRID_RECORD
     methods = [("exact", 1)] + [("cd", k) for k in ks]
     jobs = [(method, k, lr, seed, n_updates, record_every) for lr in lrs for method, k in methods]
     histories = _map(jobs, processes)
-    out = {"updates": histories[0].updates, "lrs": np.asarray(lrs, dtype=float),
+    out = {"updates": histories[0].n_updates, "lrs": np.asarray(lrs, dtype=float),
            "ks": np.asarray(ks), "seed": np.asarray(seed)}
     for field in ("log_likelihood", "cosine", "cosine_sampled"):
         values = np.array([getattr(h, field) for h in histories])

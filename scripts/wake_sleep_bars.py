@@ -57,17 +57,17 @@ def run(seed: int, **overrides) -> dict:
     states, probs = helmholtz_bars_distribution()
     result = ws.train_population(settings.pop("sizes"), rng=seed, states=states, probs=probs,
                                  **settings)
-    best = result["best"]
+    best = result.best
     return {
         "seed": seed,
-        "steps": result["steps"].tolist(),
-        "kl_model": np.round(result["kl_model"], CURVE_DECIMALS).tolist(),
-        "recognition_kl": np.round(result["recognition_kl"], CURVE_DECIMALS).tolist(),
-        "free_energy": result["free_energy"].tolist(),
+        "steps": result.n_updates.tolist(),
+        "kl_model": np.round(result.kl_model, CURVE_DECIMALS).tolist(),
+        "recognition_kl": np.round(result.recognition_kl, CURVE_DECIMALS).tolist(),
+        "free_energy": result.free_energy.tolist(),
         "best": best,
-        "chosen_kl": float(result["kl_model"][-1, best]),
-        "chosen_recognition_kl": float(result["recognition_kl"][-1, best]),
-        "model": to_json(result["model"]),
+        "chosen_kl": float(result.kl_model[-1, best]),
+        "chosen_recognition_kl": float(result.recognition_kl[-1, best]),
+        "model": to_json(result.model),
     }
 
 

@@ -25,7 +25,7 @@ class EncoderExplorer(Explorer):
 
     Parameters
     ----------
-    history : dreambook.encoder.EncoderHistory
+    history : dreambook.training.History
         Recorded with ``keep_weights=True`` from a network with two hidden units.
     tail : int, default 15
         Number of recorded steps drawn as a bold tail behind each point.
@@ -38,11 +38,11 @@ class EncoderExplorer(Explorer):
     def __init__(self, history, tail: int = 15, step: int | None = None, label: str = "cycle"):
         import ipywidgets as widgets
 
-        self.steps = np.asarray(history.steps)
+        self.steps = np.asarray(history.n_updates)
         self.codes = np.asarray(history.hidden_on)  # (n_records, v, h)
         if self.codes.ndim != 3 or self.codes.shape[2] != 2:
             raise ValueError("history must record networks with exactly two hidden units")
-        if len(history.weights) != len(self.steps):
+        if "weights" not in history.columns:
             raise ValueError("history must be recorded with keep_weights=True")
         self.solved = np.asarray(history.solved)
         self.G = np.asarray(history.G)
@@ -114,7 +114,7 @@ def benchmark_cases():
     """(name, update, values) for benchmarks/widgets.py, built as the chapter builds it."""
     from ..encoder import encoder_machine, train_paper
 
-    history = train_paper(encoder_machine(), 120, rng=19, record_every=1, keep_weights=True)
+    history = train_paper(encoder_machine(), n_updates=120, rng=19, record_every=1, keep_weights=True)
     explorer = EncoderExplorer(history)
-    values = range(0, len(history.steps), 2)
+    values = range(0, len(history.n_updates), 2)
     return [("encoder.snapshot", lambda i: explorer.update(snapshot=int(i)), values)]

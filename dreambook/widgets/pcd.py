@@ -69,7 +69,7 @@ class DreamGalleryExplorer(Explorer):
         import ipywidgets as widgets
 
         self.dreams = {name: dreams[name] for name in DREAMERS}
-        first = self.dreams[DREAMERS[0]]["fantasies"]
+        first = self.dreams[DREAMERS[0]].fantasies
         n_updates = first.shape[0] - 1
         self.side = int(round(np.sqrt(first.shape[2])))
         self.n_rows = 2
@@ -87,10 +87,10 @@ class DreamGalleryExplorer(Explorer):
         labels = {"no learning": "no learning (frozen model)", "PCD": "PCD",
                   "fast weights": "PCD with fast weights"}
         for name in DREAMERS:
-            self.ax_seen.plot(steps, self.dreams[name]["visited"], color=colors[name], lw=1.5, label=labels[name])
+            self.ax_seen.plot(steps, self.dreams[name].visited, color=colors[name], lw=1.5, label=labels[name])
         self.marker = self.ax_seen.axvline(0, color="black", lw=1)
         self.ax_seen.set_xlim(0, n_updates)
-        self.ax_seen.set_ylim(0, 1.08 * max(d["visited"][-1] for d in self.dreams.values()))
+        self.ax_seen.set_ylim(0, 1.08 * max(d.visited[-1] for d in self.dreams.values()))
         self.ax_seen.set_xlabel("parameter updates (one Gibbs step of every particle each)")
         self.ax_seen.set_ylabel("distinct hidden\nstates visited")
         self.ax_seen.legend(loc="upper left", frameon=False, fontsize=9)
@@ -103,13 +103,13 @@ class DreamGalleryExplorer(Explorer):
 
     def _draw(self, update: int, dreamer: str) -> str:
         run = self.dreams[dreamer]
-        fantasies = run["fantasies"][update]
+        fantasies = run.fantasies[update]
         self.image_artist.set_data(_mosaic(fantasies, self.n_rows, self.side))
         self.marker.set_xdata([update, update])
-        visited = int(run["visited"][update])
+        visited = int(run.visited[update])
         self.title.set_text(f"{dreamer}: the {fantasies.shape[0]} fantasy particles after {update} updates "
                             f"({visited} distinct hidden states visited)")
-        others = ", ".join(f"{name} {int(self.dreams[name]['visited'][update])}" for name in DREAMERS
+        others = ", ".join(f"{name} {int(self.dreams[name].visited[update])}" for name in DREAMERS
                            if name != dreamer)
         return (
             f"A gallery of {fantasies.shape[0]} 8 by 8 fantasy particles, shown as pixel-probability images, "

@@ -164,7 +164,7 @@ def benchmark_cases():
     model = HelmholtzMachine.random((1, 8, 16), rng, visible_bias=-3.0)
     snapshots, steps = [model], [0]
     for k in range(1, 11):
-        model = ws.train(model, 200, rng)["model"]
+        model = ws.train(model, n_updates=200, rng=rng).model
         snapshots.append(model)
         steps.append(200 * k)
     explorer = WakeSleepExplorer(snapshots, steps, states, probs, helmholtz_bars(6, 1))

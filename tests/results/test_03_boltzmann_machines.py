@@ -43,7 +43,7 @@ def restarts():
 def test_paper_procedure_discovers_a_solution_in_at_least_95_percent_of_50_seeds():
     first = []
     for seed in range(N_SEEDS):
-        history = enc.train_paper(enc.encoder_machine(), 2000, rng=seed, record_every=10,
+        history = enc.train_paper(enc.encoder_machine(), n_updates=2000, rng=seed, record_every=10,
                                   stop_when_solved=True)
         first.append(history.first_solved)
     found = [f for f in first if f is not None]
@@ -105,15 +105,15 @@ def test_exact_sign_steps_mostly_fail():
 @pytest.mark.slow
 def test_sampled_procedure_finds_then_loses_solutions():
     """The notebook's sample: seeds 0-9, 600 cycles."""
-    runs = [enc.train_paper(enc.encoder_machine(), 600, rng=seed, record_every=10) for seed in range(10)]
+    runs = [enc.train_paper(enc.encoder_machine(), n_updates=600, rng=seed, record_every=10) for seed in range(10)]
     ever = np.array([h.ever_solved for h in runs])
     assert ever.sum() >= 7
     # after their discovery, solved networks are unsolved again at a good fraction of checks
-    later = [ok for h in runs if h.ever_solved for ok in h.solved[h.steps.index(h.first_solved):]]
+    later = [ok for h in runs if h.ever_solved for ok in h.solved[h.n_updates.index(h.first_solved):]]
     assert later.count(False) >= 0.1 * len(later)
     G = np.median([h.G for h in runs], axis=0)
     weights = np.median([h.max_abs_weight for h in runs], axis=0)
-    steps = runs[0].steps
+    steps = runs[0].n_updates
     assert G[-1] > G[steps.index(100)]  # G rises after the first hundred cycles
     assert weights[-1] > 2 * weights[steps.index(100)]
 
@@ -134,7 +134,7 @@ def test_ablation_noisy_clamping_is_what_finds_solutions():
     }
     for name, (procedure, n_found, median_cycle) in variants.items():
         first = [
-            enc.train_paper(enc.encoder_machine(), 2000, rng=seed, procedure=procedure,
+            enc.train_paper(enc.encoder_machine(), n_updates=2000, rng=seed, procedure=procedure,
                             stop_when_solved=True).first_solved
             for seed in range(20)
         ]
@@ -150,7 +150,7 @@ def test_paper_time_unit_random_probes_is_no_faster():
     from scipy.stats import binomtest
 
     procedure = enc.PAPER.replace(scan="probes")
-    first = [enc.train_paper(enc.encoder_machine(), 2000, rng=seed, procedure=procedure,
+    first = [enc.train_paper(enc.encoder_machine(), n_updates=2000, rng=seed, procedure=procedure,
                              record_every=10, stop_when_solved=True).first_solved
              for seed in range(N_SEEDS)]
     found = [f for f in first if f is not None]
@@ -172,7 +172,7 @@ def test_sampling_noise_beats_exact_sign_steps_from_the_same_starts():
     final, ever = [], []
     for seed in range(n):
         net = enc.encoder_machine(rng=np.random.default_rng((seed, 0)), scale=0.01)
-        history = enc.train_paper(net, 600, rng=seed, record_every=10)
+        history = enc.train_paper(net, n_updates=600, rng=seed, record_every=10)
         final.append(bool(history.solved[-1]))
         ever.append(history.ever_solved)
     assert int(exact_sign.solved.sum()) == 5

@@ -160,45 +160,47 @@ def two_target_runs():
 def test_gradient_and_eqprop_reach_the_best_output(two_target_runs):
     _, runs = two_target_runs
     for rule in ("gradient", "eqprop"):
-        trained, hist = runs[rule]
-        assert hist["loss"][100] == pytest.approx(0.125, abs=5e-6)
-        assert hist["loss"][299] == pytest.approx(0.125, abs=1e-8)
-        assert hist["output"][299, 0, 0] == pytest.approx(0.3, abs=1e-4)
+        hist = runs[rule]
+        trained = hist.net
+        assert hist.loss[100] == pytest.approx(0.125, abs=5e-6)
+        assert hist.loss[299] == pytest.approx(0.125, abs=1e-8)
+        assert hist.output[299, 0, 0] == pytest.approx(0.3, abs=1e-4)
         assert trained.W2[0, 0] == pytest.approx(-0.091, abs=0.001)
-        assert hist["contrast"].min() > 0.01            # free phase never in a higher minimum
-        assert np.max(np.diff(hist["loss"])) < 1e-8       # no rise (EqProp: up to its O(beta^2) bias)
-    assert runs["eqprop"][1]["output"][299, 0, 0] == pytest.approx(runs["gradient"][1]["output"][299, 0, 0],
+        assert hist.contrast.min() > 0.01            # free phase never in a higher minimum
+        assert np.max(np.diff(hist.loss)) < 1e-8       # no rise (EqProp: up to its O(beta^2) bias)
+    assert runs["eqprop"].output[299, 0, 0] == pytest.approx(runs["gradient"].output[299, 0, 0],
                                                                    abs=1e-4)
 
 
 def test_chl_misses_the_best_output_then_oscillates(two_target_runs):
     net, runs = two_target_runs
-    trained, hist = runs["chl"]
+    hist = runs["chl"]
+    trained = hist.net
     # first it levels off at its own fixed point, not J's minimum
-    assert hist["output"][100, 0, 0] == pytest.approx(0.245, abs=5e-4)
-    assert hist["loss"][100] == pytest.approx(0.1265, abs=5e-5)
-    assert np.all(np.abs(np.diff(hist["output"][60:120, 0, 0])) < 1e-3)
-    contrast_mean = hist["contrast"].mean(axis=1)          # CHL's objective falls, J stays above 0.125
+    assert hist.output[100, 0, 0] == pytest.approx(0.245, abs=5e-4)
+    assert hist.loss[100] == pytest.approx(0.1265, abs=5e-5)
+    assert np.all(np.abs(np.diff(hist.output[60:120, 0, 0])) < 1e-3)
+    contrast_mean = hist.contrast.mean(axis=1)          # CHL's objective falls, J stays above 0.125
     np.testing.assert_allclose(contrast_mean[[20, 120]], [0.1402, 0.0765], atol=5e-5)
-    assert np.all(np.diff(contrast_mean[20:121]) < 0) and hist["loss"][20:121].min() > 0.1265
-    assert 1 + np.argmax(np.diff(hist["loss"]) > 0.01) == 134    # the cost first jumps
-    cos = hist["cosine"][:134]                    # CHL's update turns orthogonal to, then against, grad J
+    assert np.all(np.diff(contrast_mean[20:121]) < 0) and hist.loss[20:121].min() > 0.1265
+    assert 1 + np.argmax(np.diff(hist.loss) > 0.01) == 134    # the cost first jumps
+    cos = hist.cosine[:134]                    # CHL's update turns orthogonal to, then against, grad J
     np.testing.assert_allclose(cos[[0, 50]], [0.993, 0.064], atol=5e-4)
     below = np.flatnonzero(cos < 0)
     assert below[0] == 102 and below[-1] == 133 and np.all(cos[102:134] < 0)
-    assert np.all(np.diff(hist["loss"][104:134]) > 0) and np.min(np.abs(cos)) > 1e-5   # creeps up
+    assert np.all(np.diff(hist.loss[104:134]) > 0) and np.min(np.abs(cos)) > 1e-5   # creeps up
     # then the cost rises and the output flips between basins from step to step
-    np.testing.assert_allclose(hist["loss"][[200, 299]], [0.1702, 0.2221], atol=5e-5)
-    jumps = np.abs(np.diff(hist["output"][150:, 0, 0]))
+    np.testing.assert_allclose(hist.loss[[200, 299]], [0.1702, 0.2221], atol=5e-5)
+    jumps = np.abs(np.diff(hist.output[150:, 0, 0]))
     assert np.sum(jumps > 0.3) == 135 and np.min(np.abs(jumps - 0.3)) > 0.01   # count away from the cut
     assert trained.W2[0, 0] == pytest.approx(-1.47, abs=0.005)
     # negative contrast = free phase in a higher minimum (40 steps, first 177, lowest -0.088)
-    contrast = hist["contrast"].min(axis=1)
+    contrast = hist.contrast.min(axis=1)
     negative = np.flatnonzero(contrast < 0)
     assert len(negative) == 40 and negative[0] == 177
     assert np.min(np.abs(contrast)) > 1e-6     # no sign decided by noise (sensitivity < 1e-8, below)
     assert contrast.min() == pytest.approx(-0.088, abs=0.001)
-    at_step, _ = eqprop.train(net, X_TWO, Y_TWO, "chl", n_updates=177, lr=0.1)
+    at_step = eqprop.train(net, X_TWO, Y_TWO, "chl", n_updates=177, lr=0.1).net
     x, y = X_TWO[0], Y_TWO[0]
     h0, o0 = eqprop.settle(at_step, x)
     h1, o1 = eqprop.settle(at_step, x, init=eqprop.settle(at_step, x, y, clamp_output=True))
@@ -210,19 +212,19 @@ def test_chl_failure_is_stable_to_rounding_noise(two_target_runs):
     """A 1e-12 relative change of the initial weights moves the CHL run by far less than it prints."""
     net, runs = two_target_runs
     nudged = eqprop.Network(**{k: v * (1 + 1e-12) for k, v in net.params.items()})
-    _, hist = eqprop.train(nudged, X_TWO, Y_TWO, "chl", n_updates=300, lr=0.1)
-    ref = runs["chl"][1]
-    assert np.max(np.abs(hist["loss"] - ref["loss"])) < 1e-8
-    assert np.max(np.abs(hist["contrast"] - ref["contrast"])) < 1e-8
+    hist = eqprop.train(nudged, X_TWO, Y_TWO, "chl", n_updates=300, lr=0.1)
+    ref = runs["chl"]
+    assert np.max(np.abs(hist.loss - ref.loss)) < 1e-8
+    assert np.max(np.abs(hist.contrast - ref.contrast)) < 1e-8
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_chl_fails_from_other_initial_weights(seed):
     net = eqprop.Network.random(1, 1, 1, rng=seed, scale=1.0)
-    _, chl = eqprop.train(net, X_TWO, Y_TWO, "chl", n_updates=300, lr=0.1)
-    _, ep = eqprop.train(net, X_TWO, Y_TWO, "eqprop", n_updates=300, lr=0.1)
-    assert ep["loss"][-1] == pytest.approx(0.125, abs=1e-6)
-    assert chl["loss"][-1] > 0.2 and chl["contrast"].min() < -0.05
+    chl = eqprop.train(net, X_TWO, Y_TWO, "chl", n_updates=300, lr=0.1)
+    ep = eqprop.train(net, X_TWO, Y_TWO, "eqprop", n_updates=300, lr=0.1)
+    assert ep.loss[-1] == pytest.approx(0.125, abs=1e-6)
+    assert chl.loss[-1] > 0.2 and chl.contrast.min() < -0.05
 
 
 # -- predictive coding ------------------------------------------------------------

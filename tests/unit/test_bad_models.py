@@ -73,7 +73,7 @@ REFUSED = [
     ("gibbs asymmetric", lambda: sampling.gibbs_sweep(_fv_asym(), X4, rng=0), r"W must be symmetric"),
     ("log Z asymmetric", lambda: exact.log_partition(_fv_asym()), r"W must be symmetric"),
     ("probabilities asymmetric", lambda: exact.probabilities(_fv_asym()), r"W must be symmetric"),
-    ("train_bm asymmetric", lambda: training.train_bm(_fv_asym(), X4, epochs=1), r"W must be symmetric"),
+    ("train_bm asymmetric", lambda: training.train_bm(_fv_asym(), X4, n_updates=1), r"W must be symmetric"),
     ("wake_step asymmetric", lambda: phases.positive_step(_fv_asym(), X4, 0.1), r"W must be symmetric"),
     ("local field diagonal", lambda: _fv_diag().local_field(X4), r"W must have a zero diagonal"),
     ("gibbs diagonal", lambda: sampling.gibbs_chain(_fv_diag(), X4, 2, rng=0), r"W must have a zero diagonal"),

@@ -248,7 +248,8 @@ def test_block_schedule_balances_the_phases():
     net.local_gradients = spy
     images = np.random.default_rng(0).random((40, 2))
     y = np.arange(40) % 2
-    train_ff(net, images, y, rng=0, epochs=1, batch_size=5, block_length=2)
+    history = train_ff(net, images, y, rng=0, epochs=1, batch_size=5, block_length=2)
+    assert history.epochs == [1] and np.isnan(history.test_error[0]) and history.method == "forward-forward"
     # 8 minibatches: runs of 2 positive updates alternate with runs of 2 negative ones
     assert calls[:4] == [True, True, False, False]
     runs = [len(r) for r in "".join("p" if c else "n" for c in calls).replace("pn", "p n").replace("np", "n p").split()]
@@ -302,6 +303,7 @@ def test_rbf_energy_gradient_quadrature_and_exact_training():
     fit = RBFEnergy.on_grid(4, 2.0, n_grid=60)
     hist = train_energy(fit, data, rng=0, method="exact", n_updates=60, lr=1.0, record_every=20)
     assert hist.train_log_likelihood[-1] > hist.train_log_likelihood[0] > np.log(1 / 16.0)
+    assert hist.n_updates == [20, 40, 60] and np.all(np.isnan(hist.test_log_likelihood))
 
 
 def test_langevin_samples_a_gaussian_well():
@@ -392,3 +394,12 @@ def test_persistent_training_returns_its_chains():
                      n_steps=2)
     assert h.chains.shape == (7, 2)
     assert train_energy(model, ring.sample(50, rng=0), rng=1, method="exact", n_updates=2).chains is None
+
+
+def test_backprop_history_records_the_test_error_after_each_epoch():
+    rng = np.random.default_rng(0)
+    images, y = rng.random((30, 4)), np.arange(30) % 2
+    net = MLP.random([4, 5, 2], rng=0)
+    history = train_backprop(net, images, y, rng=0, epochs=3, batch_size=10, test=(images, y))
+    assert history.method == "backprop" and history.epochs == [1, 2, 3]
+    assert history.test_error[-1] == net.error_rate(images, y)

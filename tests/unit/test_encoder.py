@@ -14,6 +14,7 @@ import pytest
 from dreambook import diagnostics, encoder as enc
 from dreambook import exact
 from dreambook.models import BoltzmannMachine, FullyVisibleBM
+from dreambook.training import History
 
 PATTERNS = enc.encoder_patterns(4)
 P_NOISY = enc.noisy_distribution(PATTERNS)
@@ -247,16 +248,17 @@ def test_sign_step_and_learning_cycle():
 
 
 def test_train_paper_records_and_stops():
-    history = enc.train_paper(enc.encoder_machine(), 30, rng=0, record_every=10, keep_weights=True)
-    assert history.steps == [0, 10, 20, 30]
+    history = enc.train_paper(enc.encoder_machine(), n_updates=30, rng=0, record_every=10, keep_weights=True)
+    assert history.n_updates == [0, 10, 20, 30] and history.method == "paper"
     assert len(history.weights) == len(history.biases) == len(history.G) == 4
     assert history.G[0] == pytest.approx(enc.divergence(enc.encoder_machine(), P_NOISY))
     assert len(history.hidden_on) == 4 and history.hidden_on[0].shape == (4, 2)
     assert len(history.distinct) == 4
-    untracked = enc.train_paper(enc.encoder_machine(), 10, rng=0, record_every=10, track_G=False)
+    untracked = enc.train_paper(enc.encoder_machine(), n_updates=10, rng=0, record_every=10, track_G=False)
     assert np.all(np.isnan(untracked.G)) and untracked.solved == [False, False]
-    solved = enc.train_paper(hand_made_solution(), 50, rng=0, stop_when_solved=True)
-    assert solved.steps == [0] and solved.first_solved == 0 and solved.ever_solved
+    assert "weights" not in untracked.columns and not untracked.ever_solved and untracked.first_solved is None
+    solved = enc.train_paper(hand_made_solution(), n_updates=50, rng=0, stop_when_solved=True)
+    assert solved.n_updates == [0] and solved.first_solved == 0 and solved.ever_solved
 
 
 # ---------------------------------------------------------------------------
@@ -315,14 +317,15 @@ def test_population_kernel_survives_huge_weights():
 def test_train_exact_decreases_G():
     model = random_encoder(seed=9, scale=0.01)
     history = enc.train_exact(model, P_NOISY, lr=1.0, n_updates=60, record_every=20)
-    assert history.steps == [0, 20, 40, 60]
+    assert history.n_updates == [0, 20, 40, 60] and history.method == "exact gradient"
     assert np.all(np.diff(history.G) < 0)
 
 
 def test_best_of_restarts_uses_log_likelihood_only():
     ll = np.array([-3.0, -1.0, -2.0, -5.0, -4.0, -6.0])
     solved = np.array([True, False, True, True, False, False])
-    result = enc.PopulationResult([None] * 6, ll, solved, -ll)
+    result = History("exact gradient", {"n_updates": [0]},
+                     final={"models": [None] * 6, "log_likelihood": ll, "solved": solved, "G": -ll})
     assert np.array_equal(enc.best_of_restarts(result, 3), [1, 4])
     with pytest.raises(ValueError, match="multiple of n_restarts"):
         enc.best_of_restarts(result, 4)
@@ -372,8 +375,11 @@ BAD = [
     (lambda: enc.sampled_free_statistics(enc.encoder_machine(), 0, rng=0), ValueError, "n_chains must be an integer >= 1"),
     (lambda: enc.learning_cycle(enc.encoder_machine(), PATTERNS, rng=0, procedure={}), TypeError, "procedure must be"),
     (lambda: enc.sign_step(enc.encoder_machine(), {}, {}, step=-1.0), ValueError, "step must be a finite number > 0"),
-    (lambda: enc.train_paper(enc.encoder_machine(), -1, rng=0), ValueError, "n_updates must be an integer >= 0"),
-    (lambda: enc.train_paper(enc.encoder_machine(), 1, rng=0, record_every=0), ValueError, "record_every must be"),
+    (lambda: enc.train_paper(enc.encoder_machine(), n_updates=-1, rng=0), ValueError,
+     "n_updates must be an integer >= 0"),
+    (lambda: enc.train_paper(enc.encoder_machine(), n_updates=1, rng=0, record_every=0), ValueError,
+     "record_every must be"),
+    (lambda: enc.train_paper(enc.encoder_machine(), 1, rng=0), TypeError, "positional"),
     (lambda: enc.train_exact(enc.encoder_machine(), P_NOISY, update="adam"), ValueError, "update must be 'gradient' or 'sign'"),
     (lambda: enc.train_exact_population([], P_NOISY), ValueError, "seeds must contain at least one seed"),
     (lambda: diagnostics.success_rate(5, 3), ValueError, "successes must be at most trials=3"),

@@ -206,7 +206,7 @@ def test_clean_solution_is_nearly_perfect():
 
 def test_sampled_free_energy_estimates_the_exact_mean():
     states, probs = helmholtz_bars_distribution()
-    hm = ws.train(HelmholtzMachine.random((1, 8, 16), 0, visible_bias=-3.0), 300, rng=0)["model"]
+    hm = ws.train(HelmholtzMachine.random((1, 8, 16), 0, visible_bias=-3.0), n_updates=300, rng=0).model
     images = helmholtz_bars(8_000, rng=4)
     exact = hm.free_energy_terms(images)["free_energy"].mean() / np.log(2)
     assert abs(ws.sampled_free_energy(hm, images, rng=5) - exact) < 0.05
@@ -214,16 +214,17 @@ def test_sampled_free_energy_estimates_the_exact_mean():
 
 def test_training_is_deterministic_and_selection_uses_free_energy():
     states, probs = helmholtz_bars_distribution()
-    a = ws.train_population((1, 8, 16), 3, 200, rng=7, record_every=100, n_select=500,
+    a = ws.train_population((1, 8, 16), n_models=3, n_updates=200, rng=7, record_every=100, n_select=500,
                             states=states, probs=probs)
-    b = ws.train_population((1, 8, 16), 3, 200, rng=7, record_every=100, n_select=500,
+    b = ws.train_population((1, 8, 16), n_models=3, n_updates=200, rng=7, record_every=100, n_select=500,
                             states=states, probs=probs)
-    np.testing.assert_array_equal(a["kl_model"], b["kl_model"])
-    assert a["best"] == int(np.argmin(a["free_energy"]))
-    assert a["kl_model"].shape == (3, 3) and list(a["steps"]) == [0, 100, 200]
-    assert len(a["snapshots"]) == 3 and a["snapshots"][-1] is not a["model"]
-    one = ws.train(HelmholtzMachine.random((1, 8, 16), 0), 50, rng=1, record_every=25)
-    assert list(one["steps"]) == [0, 25, 50] and "kl_model" not in one
+    np.testing.assert_array_equal(a.kl_model, b.kl_model)
+    assert a.best == int(np.argmin(a.free_energy))
+    assert a.kl_model.shape == (3, 3) and list(a.n_updates) == [0, 100, 200]
+    assert len(a.snapshots) == 3 and a.snapshots[-1] is not a.model
+    one = ws.train(HelmholtzMachine.random((1, 8, 16), 0), n_updates=50, rng=1, record_every=25)
+    assert list(one.n_updates) == [0, 25, 50] and np.all(np.isnan(one.kl_model))
+    assert one.method == "wake-sleep" and one.final == ("model",)
 
 
 def test_lr_schedule():
@@ -248,9 +249,11 @@ def test_lr_schedule():
     (lambda: ws.wake_step(HelmholtzMachine.zeros((1, 2)), [[0, 1]], -1.0, 0), ValueError, "lr"),
     (lambda: ws.sleep_step(HelmholtzMachine.zeros((1, 2)), 0, 0.1, 0), ValueError, "n_dreams"),
     (lambda: ws.kl_bits(HelmholtzMachine.zeros((1, 2)), [[0, 1]], [0.5]), ValueError, "probs"),
-    (lambda: ws.train(HelmholtzMachine.zeros((1, 2)), 10, 0, sample_data=3), TypeError,
+    (lambda: ws.train(HelmholtzMachine.zeros((1, 2)), n_updates=10, rng=0, sample_data=3), TypeError,
      "sample_data"),
-    (lambda: ws.train_population((1, 2), 0, 10, 0), ValueError, "n_models"),
+    (lambda: ws.train(HelmholtzMachine.zeros((1, 2)), 10, 0), TypeError, "positional"),
+    (lambda: ws.train(HelmholtzMachine.zeros((1, 2)), n_updates=10), TypeError, "rng"),
+    (lambda: ws.train_population((1, 2), n_models=0, n_updates=10, rng=0), ValueError, "n_models"),
     (lambda: ws.clean_bars_machine(strength=0.0), ValueError, "strength"),
 ])
 def test_bad_inputs_raise_clear_errors(call, error, match):
@@ -264,8 +267,8 @@ def test_explorer_moves_through_snapshots():
     assert np.isnan(montage(np.ones((3, 4)), 2, side=2)).sum() == 25 - 3 * 4
     states, probs = helmholtz_bars_distribution()
     hm = HelmholtzMachine.random((1, 8, 16), 0, visible_bias=-3.0)
-    run = ws.train(hm, 400, rng=0, record_every=200)
-    explorer = WakeSleepExplorer(run["snapshots"], run["steps"], states, probs,
+    run = ws.train(hm, n_updates=400, rng=0, record_every=200)
+    explorer = WakeSleepExplorer(run.snapshots, run.n_updates, states, probs,
                                  helmholtz_bars(6, 1))
     assert "step 400" in explorer.image.value
     explorer.controls[0].value = 0

@@ -9,7 +9,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes, load_digits_binary
-from dreambook.training import TrainingHistory, TrainingSettings, momentum_schedule, train_bm, train_rbm
+from dreambook.training import History, TrainingSettings, momentum_schedule, train_bm, train_rbm
 from dreambook.learning import cd_gradient, exact_gradient, fpcd_gradient, init_visible_bias, pcd_gradient
 from dreambook.sampling import sample_chains
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, block_mask
@@ -169,12 +169,13 @@ def test_exact_gradient_training_increases_log_likelihood_monotonically():
 def test_train_bm_fully_visible_and_with_hidden_units():
     data = bars_and_stripes(2)  # 6 images of 4 pixels
     fvbm = FullyVisibleBM.zeros(4)
-    history = train_bm(fvbm, data, lr=0.5, epochs=40)
+    history = train_bm(fvbm, data, lr=0.5, n_updates=40)
     assert np.all(np.diff(history.train_log_likelihood) > 0)
     np.testing.assert_allclose(fvbm.W, fvbm.W.T)
     mask = block_mask([4, 2], [(0, 1)])  # an RBM-shaped Boltzmann machine
     bm = BoltzmannMachine.random(4, 2, rng=0, scale=0.1, mask=mask)
-    history = train_bm(bm, data, lr=0.2, epochs=40, momentum=0.5)
+    history = train_bm(bm, data, lr=0.2, n_updates=40, momentum=0.5)
+    assert history.n_updates == list(range(41))
     assert history.train_log_likelihood[-1] > history.train_log_likelihood[0]
     assert np.all(bm.W[~bm.mask] == 0)
 
@@ -194,7 +195,7 @@ def test_history_records_every_epoch(digits):
     rbm = RBM.random(64, 6, rng=0, scale=0.01)
     seen = []
     history = train_rbm(rbm, train[:200], settings=TrainingSettings(method="cd", epochs=3, record_cosine=True), rng=0, test_data=test[:50], callback=lambda epoch, model, h: seen.append(epoch))
-    assert isinstance(history, TrainingHistory)
+    assert isinstance(history, History) and history.step == "epochs"
     assert history.epochs == [0, 1, 2, 3] and seen == [1, 2, 3]
     for series in (history.train_log_likelihood, history.test_log_likelihood, history.gradient_cosine):
         assert len(series) == 4 and np.all(np.isfinite(series))
@@ -306,3 +307,31 @@ def test_momentum_switching_on_uses_the_previous_step(digits):
                 delta[key] = momentum * delta[key] + 0.1 * grad[key]
                 value += delta[key]
     np.testing.assert_allclose(rbm.W, expected.W, rtol=0, atol=1e-12)
+
+
+def test_history_is_one_read_only_record_with_checked_columns():
+    import pickle
+
+    h = History("pcd", {"epochs": [0, 1], "train_log_likelihood": [-3.0, -2.5]}, step="epochs",
+                final={"chains": np.zeros((2, 3))})
+    assert h.columns == ("epochs", "train_log_likelihood") and h.final == ("chains",) and len(h) == 2
+    assert repr(h) == ("History('pcd', 2 records at epochs 0..1; columns train_log_likelihood (last -2.5); "
+                       "final chains)")
+    with pytest.raises(AttributeError, match="read-only"):
+        h.chains = None
+    with pytest.raises(AttributeError, match="has no 'test_log_likelihood'; columns: epochs, train_log_likelihood"):
+        h.test_log_likelihood
+    with pytest.raises(ValueError, match="exactly the columns"):
+        h.append(epochs=2)
+    copy = pickle.loads(pickle.dumps(h))
+    assert copy.train_log_likelihood == [-3.0, -2.5] and copy.chains.shape == (2, 3)
+    assert h.with_final(chains=None).chains is None and h.chains is not None
+    for columns, step, final, match in [
+        ({"epochs": [0]}, "n_updates", None, "must include the step column 'n_updates'"),
+        ({"n_updates": [0, 1], "x": [1.0]}, "n_updates", None, "one entry per recorded step"),
+        ({"n_updates": [0], "append": [1]}, "n_updates", None, "'append' cannot be the name"),
+        ({"n_updates": [0]}, "n_updates", {"n_updates": 3}, "both a column and a final field"),
+        ({"n_updates": [0]}, "sweeps", None, "step must be one of"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            History("exact", columns, step=step, final=final)

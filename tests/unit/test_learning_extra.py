@@ -11,7 +11,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes
-from dreambook.training import MicroscopeHistory, TrainingSettings, train_rbm, train_small_rbm
+from dreambook.training import History, TrainingSettings, train_rbm, train_small_rbm
 from dreambook.markov import block_gibbs_matrices, cd_chain_distributions
 from dreambook.learning import cd_gradient, expected_cd_gradient
 from dreambook.diagnostics import pseudo_log_likelihood
@@ -130,7 +130,7 @@ def test_exact_and_expected_updates_are_plain_gradient_steps(small):
         np.testing.assert_allclose(rbm.W, small.W + 0.3 * (grad["W"] - 0.1 * small.W), atol=1e-12)
         np.testing.assert_allclose(rbm.b, small.b + 0.3 * grad["b"], atol=1e-12)
         np.testing.assert_allclose(rbm.c, small.c + 0.3 * grad["c"], atol=1e-12)
-        assert history.updates.tolist() == [0, 1]
+        assert history.n_updates.tolist() == [0, 1]
 
 
 def test_cd_method_reproduces_train_rbm_exactly():
@@ -146,8 +146,8 @@ def test_recorded_diagnostics_are_exact():
     data = bars_and_stripes(3)
     rbm = RBM.random(9, 6, rng=2, scale=0.5)
     history = train_small_rbm(rbm, data, method="exact", k=1, lr=0.1, n_updates=40, rng=0, record_every=20)
-    assert isinstance(history, MicroscopeHistory)
-    assert history.updates.tolist() == [0, 20, 40]
+    assert isinstance(history, History)
+    assert history.n_updates.tolist() == [0, 20, 40] and (history.k, history.lr) == (1, 0.1)
     assert history.log_likelihood[-1] == pytest.approx(exact.log_likelihood(rbm, data), abs=1e-12)
     g = _flat(exact.log_likelihood_gradient(rbm, data))
     e = _flat(expected_cd_gradient(rbm, data, k=1))
@@ -212,18 +212,18 @@ def test_stationary_point_finds_zeros_of_both_fields_and_refuses_data_without_fu
 
     data = np.vstack([all_states(3), [[1, 1, 0]] * 3, [[0, 0, 1]] * 2])   # full support
     start = RBM.random(3, 2, rng=1, scale=0.1)
-    mle, g_norm = stationary_point(start, data, n_ascent=200)
+    mle, g_norm = stationary_point(start, data, n_updates=200)
     assert g_norm < 1e-10 and norm(exact_gradient(mle, data)) < 1e-10
     assert start.W[0, 0] != mle.W[0, 0]                       # the start is not modified
-    cd1, e_norm = stationary_point(mle, data, k=1, n_ascent=200)
+    cd1, e_norm = stationary_point(mle, data, k=1, n_updates=200)
     assert norm(expected_cd_gradient(cd1, data, 1)) < 1e-10
     with pytest.raises(RuntimeError, match="no zero found"):
-        stationary_point(start, data, tol=1e-300, n_ascent=0)
+        stationary_point(start, data, tol=1e-300, n_updates=0)
     with pytest.raises(ValueError, match="k"):
         stationary_point(start, data, k=0)
     # with an L2 penalty the zero is of F(theta) - lambda * theta
     lam = 0.05
-    decayed, _ = stationary_point(start, data, weight_decay=lam, n_ascent=200)
+    decayed, _ = stationary_point(start, data, weight_decay=lam, n_updates=200)
     theta = np.concatenate([decayed.W.ravel(), decayed.b, decayed.c])
     g = exact_gradient(decayed, data)
     assert np.linalg.norm(np.concatenate([g["W"].ravel(), g["b"], g["c"]]) - lam * theta) < 1e-10

@@ -54,11 +54,12 @@ def test_persistent_dreams_leave_the_model_alone_and_count_states():
     data = np.eye(6)
     for dreamer in DREAMERS:
         out = persistent_dreams(rbm, data, np.zeros((4, 3)), dreamer, n_updates=20, batch_size=2, rng=0)
-        assert out["fantasies"].shape == (21, 4, 6)
-        assert np.all(np.diff(out["visited"]) >= 0) and out["visited"][-1] <= 8
+        assert out.fantasies.shape == (21, 4, 6) and out.method == dreamer and list(out.n_updates) == list(range(21))
+        assert np.all(np.diff(out.visited) >= 0) and out.visited[-1] <= 8
+        assert out.chains.shape == (4, 3) and (dreamer != "no learning" or np.array_equal(out.model.W, W))
     np.testing.assert_array_equal(rbm.W, W)
     with pytest.raises(ValueError, match="dreamer"):
-        persistent_dreams(rbm, data, np.zeros((4, 3)), "sleepwalk")
+        persistent_dreams(rbm, data, np.zeros((4, 3)), "sleepwalk", rng=0)
 
 
 def test_frozen_dreamer_samples_the_model():
@@ -66,7 +67,7 @@ def test_frozen_dreamer_samples_the_model():
     fantasies average to the model's visible marginals."""
     rbm = RBM.random(4, 2, rng=1, scale=1.0)
     out = persistent_dreams(rbm, np.eye(4), np.zeros((400, 2)), "no learning", n_updates=60, batch_size=2, rng=0)
-    mean = out["fantasies"][10:].mean(axis=(0, 1))
+    mean = out.fantasies[10:].mean(axis=(0, 1))
     np.testing.assert_allclose(mean, exact.marginals(rbm)[:4], atol=0.03)
 
 

@@ -229,20 +229,23 @@ def test_train_applies_the_rule_and_records_the_phases():
     net = eqprop.Network.random(2, 3, 1, rng=2, scale=1.0)
     X, Y = np.array([[1.0, -1.0], [0.5, 0.5]]), np.array([[0.4], [-0.3]])
     before = eqprop.flatten(net.params)
-    trained, hist = eqprop.train(net, X, Y, "chl", n_updates=1, lr=0.3)
+    hist = eqprop.train(net, X, Y, "chl", n_updates=1, lr=0.3)
+    trained = hist.net
     np.testing.assert_array_equal(eqprop.flatten(net.params), before)          # input untouched
     chl = np.mean([eqprop.flatten(eqprop.chl_direction(net, x, y)) for x, y in zip(X, Y)], axis=0)
     np.testing.assert_allclose(eqprop.flatten(trained.params), before - 0.3 * chl, atol=1e-13)
-    assert hist["loss"].shape == (1,) and hist["contrast"].shape == (1, 2) and hist["output"].shape == (1, 2, 1)
-    assert hist["loss"][0] == pytest.approx(np.mean([eqprop.loss(net, x, y) for x, y in zip(X, Y)]))
-    assert hist["contrast"][0, 1] == pytest.approx(eqprop.contrastive_function(net, X[1], Y[1]))
+    assert hist.loss.shape == (1,) and hist.contrast.shape == (1, 2) and hist.output.shape == (1, 2, 1)
+    assert hist.method == "chl" and list(hist.n_updates) == [0]
+    assert hist.loss[0] == pytest.approx(np.mean([eqprop.loss(net, x, y) for x, y in zip(X, Y)]))
+    assert hist.contrast[0, 1] == pytest.approx(eqprop.contrastive_function(net, X[1], Y[1]))
     grad = np.mean([eqprop.flatten(eqprop.true_gradient(net, x, y)) for x, y in zip(X, Y)], axis=0)
-    assert hist["cosine"][0] == pytest.approx(chl @ grad / np.linalg.norm(chl) / np.linalg.norm(grad),
+    assert hist.cosine[0] == pytest.approx(chl @ grad / np.linalg.norm(chl) / np.linalg.norm(grad),
                                               abs=1e-12)
-    g_trained, g_hist = eqprop.train(net, X, Y, "gradient", n_updates=40, lr=0.5)
-    assert np.all(np.diff(g_hist["loss"]) < 0)                                  # descent on J
-    np.testing.assert_allclose(g_hist["cosine"], 1.0, atol=1e-12)
-    e_trained, _ = eqprop.train(net, X, Y, "eqprop", n_updates=40, lr=0.5, beta=0.01)
+    g_hist = eqprop.train(net, X, Y, "gradient", n_updates=40, lr=0.5)
+    g_trained = g_hist.net
+    assert np.all(np.diff(g_hist.loss) < 0)                                     # descent on J
+    np.testing.assert_allclose(g_hist.cosine, 1.0, atol=1e-12)
+    e_trained = eqprop.train(net, X, Y, "eqprop", n_updates=40, lr=0.5, beta=0.01).net
     np.testing.assert_allclose(eqprop.flatten(e_trained.params), eqprop.flatten(g_trained.params),
                                atol=1e-4)
 
