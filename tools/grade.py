@@ -440,6 +440,44 @@ class Session:
         self._drainer = threading.Thread(target=drain, daemon=True)
         self._drainer.start()
         self._time = time
+        self.memory_exceeded = 0
+        self._watcher = threading.Thread(target=self._watch_memory, daemon=True)
+        self._watcher.start()
+
+    def _watch_memory(self, every: float = 0.2) -> None:
+        """Kill the sandbox when its processes together hold more than ``limits.sandbox_memory_bytes``.
+
+        RLIMIT_AS bounds each process; this bounds their sum (polled, so a fast
+        allocation can overshoot it for one interval). Resident pages shared by
+        forked processes count once per process.
+        """
+        import psutil
+
+        try:
+            root = psutil.Process(self.proc.pid)
+        except psutil.Error:
+            return
+        while self.proc.poll() is None:
+            total = 0
+            try:
+                for child in root.children(recursive=True):
+                    try:
+                        total += child.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                return
+            if total > self.limits.sandbox_memory_bytes:
+                self.memory_exceeded = total
+                self.broken = (f"its processes held {total / 2**30:.1f} GiB of memory together, more than "
+                               f"the {self.limits.sandbox_memory_bytes / 2**30:g} GiB a sandbox may; it was killed")
+                if self.proc.poll() is None:  # not yet reaped: its pid is still its own
+                    try:
+                        os.killpg(self.proc.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                return
+            self._time.sleep(every)
 
     # -- the pipes ---------------------------------------------------------
     def _remaining(self) -> float:
@@ -463,7 +501,7 @@ class Session:
             try:
                 written = os.write(self._req_write, view[:65536])
             except (BrokenPipeError, OSError):
-                self.broken = "the submission's process ended"
+                self.broken = self.broken or "the submission's process ended"
                 raise SandboxGone(self.broken) from None
             view = view[written:]
 
@@ -476,7 +514,7 @@ class Session:
                 continue
             chunk = os.read(self._rep_read, 1 << 20)
             if not chunk:
-                self.broken = "the submission's process ended"
+                self.broken = self.broken or "the submission's process ended"
                 raise SandboxGone(self.broken)
             self._buffer += chunk
             if len(self._buffer) > wire.MAX_MESSAGE_BYTES:
@@ -571,6 +609,7 @@ class Session:
             pass
         self.proc.wait()
         self._drainer.join(timeout=10)
+        self._watcher.join(timeout=10)
         return _kill_uid(sandbox.UID_BASE + self.slot)
 
 
@@ -979,7 +1018,7 @@ def grade_one(sub: Submission, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
         row["notes"].append(f"stopped at the {timeout:g} s time limit (an endless loop, "
                             "or far too slow); scored 0")
     elif session.broken:
-        code = session.exit_code
+        code = None if session.memory_exceeded else session.exit_code
         why = ("" if code is None else f", exit code {code}"
                + (f", killed by signal {-code}: a CPU limit, or the code killed itself" if code < 0 else ""))
         row["notes"].append(f"grading stopped: {session.broken}{why}; the remaining tests scored 0")
