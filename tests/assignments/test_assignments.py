@@ -14,6 +14,7 @@ Everything is generated afresh into a temporary folder (the repository's
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import copy
 import csv
 import html
@@ -395,6 +396,40 @@ def _hostile_submissions(folder: Path, dist: Path, other_dist: Path, other_name:
     return owners
 
 
+@contextlib.contextmanager
+def _recording_slots():
+    """The set of sandbox uids the graders of this process take while the block runs.
+
+    Another grader on the machine (a CI run beside this one) has sandboxes of
+    its own; a check for processes left behind looks at this process's uids only.
+    """
+    uids, slot_init = set(), sandbox.Slot.__init__
+
+    def recording(self):
+        slot_init(self)
+        uids.add(self.uid)
+
+    sandbox.Slot.__init__ = recording
+    try:
+        yield uids
+    finally:
+        sandbox.Slot.__init__ = slot_init
+
+
+def _left_behind(uids, ended: float) -> list:
+    """Processes of ``uids`` started before ``ended`` (a later one is another grader's, reusing a uid)."""
+    import psutil
+
+    left = []
+    for pid, cmd in _sandbox_processes(uids):
+        try:
+            if psutil.Process(pid).create_time() <= ended:
+                left.append((pid, cmd))
+        except psutil.Error:
+            pass
+    return left
+
+
 def _sandbox_processes(uids=None) -> list:
     """(pid, command line) of the processes running as a sandbox uid (of ``uids``, if given)."""
     import psutil
@@ -508,7 +543,7 @@ def graded(generated, tmp_path_factory):
                            "--timeout", str(BAD_TIMEOUT), "--jobs", "2", "--logs", str(base / "logs")])
         assert code == 0
         text = bad_csv.read_text(encoding="utf-8")
-        left = _sandbox_processes()
+        left = _left_behind(uids, time.time())
         time.sleep(2)  # a surviving daemon would rewrite the CSV by now
         with open(bad_csv, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -520,11 +555,12 @@ def graded(generated, tmp_path_factory):
         rows = grade.grade_submissions(folders[name], autograders[name], timeout=TIMEOUT, jobs=1)
         return name, {row["student"]: row for row in rows}
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(NAMES) + 1) as pool:
+    with _recording_slots() as uids, concurrent.futures.ThreadPoolExecutor(max_workers=len(NAMES) + 1) as pool:
         bad = pool.submit(run_bad)  # first: its endless loop waits out the time limit
         normal = dict(pool.map(run_normal, NAMES))
         bad_result = bad.result()
-    return {"normal": normal, "bad": bad_result["rows"], "hostile": bad_result, "autograders": autograders}
+    return {"normal": normal, "bad": bad_result["rows"], "hostile": bad_result, "autograders": autograders,
+            "uids": uids, "ended": time.time()}
 
 
 # ---------------------------------------------------------------------------
@@ -748,7 +784,7 @@ def test_no_process_outlives_grading_and_the_csv_stays(graded):
     assert hostile["processes_left"] == []
     assert hostile["text_later"] == hostile["text_at_exit"]
     assert "forged" not in hostile["text_later"]
-    assert _sandbox_processes() == []
+    assert graded["uids"] and _left_behind(graded["uids"], graded["ended"]) == []
 
 
 def test_forged_result_files_and_autograder_change_nothing(bad, graded):
@@ -902,22 +938,10 @@ def grader_side(dist_of, tmp_path_factory):
     (folder / "linkdir" / f"{BAD_BATCH}.ipynb").symlink_to(folder / "honest.ipynb")
     out = base / "scores.csv"
     zip_path = assignments.autograder_zip(BAD_BATCH, dist)
-    # The sandbox uids this batch used (another grader on the machine, such as a CI run, has its own).
-    uids, slot_init = set(), sandbox.Slot.__init__
-
-    def recording(self):
-        slot_init(self)
-        uids.add(self.uid)
-
-    sandbox.Slot.__init__ = recording
-    try:
+    with _recording_slots() as uids:  # the sandbox uids of this batch
         code = grade.main([str(folder), "--autograder", str(zip_path), "--out", str(out),
                            "--timeout", str(BAD_TIMEOUT), "--jobs", "2", "--logs", str(base / "logs")])
-    finally:
-        sandbox.Slot.__init__ = slot_init
-    ended = time.time()
-    left = [(pid, cmd) for pid, cmd in _sandbox_processes(uids)
-            if psutil.pid_exists(pid) and psutil.Process(pid).create_time() <= ended]
+    left = _left_behind(uids, time.time())
     with open(out, newline="", encoding="utf-8") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     return {"code": code, "rows": rows, "canary": canary, "folder": folder, "logs": base / "logs",
