@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import assignments  # noqa: E402
 import grading_wire as wire  # noqa: E402
 import sandbox  # noqa: E402
-from sandbox import SandboxError  # noqa: E402
+from sandbox import SandboxError  # noqa: E402,F401 - part of this module's interface
 
 DEFAULT_TIMEOUT = 120.0
 MAX_ERRORS_LISTED = 3
@@ -94,12 +94,50 @@ class NotebookError(ValueError):
     """A submitted file that is not a readable notebook; the message is the reason."""
 
 
+class AutograderChanged(RuntimeError):
+    """The autograder zip on disk is not the one loaded: the whole batch stops (fail closed)."""
+
+
 def _natural_key(text: str):
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
+def _links_in(entry: Path) -> list[str]:
+    """The symbolic links inside the submitted folder ``entry`` (not followed), relative to it."""
+    links = []
+    for root, dirs, files in os.walk(entry, followlinks=False):
+        for name in dirs + files:
+            path = Path(root) / name
+            if path.is_symlink():
+                links.append(path.relative_to(entry).as_posix())
+    return sorted(links)
+
+
+def _refused_link(entry: Path, folder: Path) -> str | None:
+    """Why ``entry`` is not graded if it is, holds or resolves through a symbolic link; else None.
+
+    A link could make the grader read the solution notebook or a classmate's
+    file as this student's submission (archives unpacked by hand keep links).
+    """
+    if entry.is_symlink():
+        return (f"{entry.name} is a symbolic link (to {os.readlink(entry)}); not graded: submit the "
+                "notebook itself")
+    if folder.resolve() not in entry.resolve().parents:
+        return f"{entry.name} resolves outside the submissions folder; not graded"
+    if entry.is_dir():
+        links = _links_in(entry)
+        if links:
+            return (f"the folder holds symbolic link(s) ({', '.join(links[:3])}"
+                    + (", ..." if len(links) > 3 else "") + "); not graded: submit the notebook itself")
+    return None
+
+
 def collect(folder: Path) -> list[Submission]:
-    """The submissions in ``folder``, sorted by student."""
+    """The submissions in ``folder``, sorted by student.
+
+    Symbolic links are never followed: an entry that is one, or a folder that
+    holds one, gets a row with the reason and is not graded.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"SUBMISSIONS_DIR must be a folder, got {folder}")
@@ -107,26 +145,37 @@ def collect(folder: Path) -> list[Submission]:
     for entry in sorted(folder.iterdir(), key=lambda p: _natural_key(p.name)):
         if entry.name.startswith("."):
             continue
-        if entry.is_file():
-            if entry.suffix == ".ipynb":
-                found.append(Submission(entry.stem, entry))
-            else:
-                found.append(Submission(entry.stem, None, [f"{entry.name} is not a .ipynb notebook; not graded"]))
-            continue
-        notebooks = sorted(p for p in entry.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-        others = sorted(p.relative_to(entry).as_posix() for p in entry.iterdir()
-                        if p.name != ".ipynb_checkpoints" and p not in notebooks)
-        sub = Submission(entry.name, notebooks[0] if len(notebooks) == 1 else None)
-        if not notebooks:
-            sub.notes.append("no .ipynb notebook in the folder; not graded")
-        elif len(notebooks) > 1:
-            names = ", ".join(p.relative_to(entry).as_posix() for p in notebooks)
-            sub.notes.append(f"{len(notebooks)} notebooks in the folder ({names}); not graded")
-        if others and sub.notebook is not None:
-            sub.notes.append("ignored the other files submitted (" + ", ".join(others)
-                             + "); graded with the instructor's tests")
-        found.append(sub)
+        student = entry.stem if entry.suffix == ".ipynb" else entry.name
+        try:
+            refused = _refused_link(entry, folder)
+            if refused:
+                found.append(Submission(student, None, [refused]))
+                continue
+            found.append(_collect_entry(entry))
+        except OSError as err:
+            found.append(Submission(student, None, [f"cannot read {entry.name} ({err.strerror}); not graded"]))
     return found
+
+
+def _collect_entry(entry: Path) -> Submission:
+    """One entry of the submissions folder (no symbolic link in it: see :func:`_refused_link`)."""
+    if entry.is_file():
+        if entry.suffix == ".ipynb":
+            return Submission(entry.stem, entry)
+        return Submission(entry.stem, None, [f"{entry.name} is not a .ipynb notebook; not graded"])
+    notebooks = sorted(p for p in entry.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    others = sorted(p.relative_to(entry).as_posix() for p in entry.iterdir()
+                    if p.name != ".ipynb_checkpoints" and p not in notebooks)
+    sub = Submission(entry.name, notebooks[0] if len(notebooks) == 1 else None)
+    if not notebooks:
+        sub.notes.append("no .ipynb notebook in the folder; not graded")
+    elif len(notebooks) > 1:
+        names = ", ".join(p.relative_to(entry).as_posix() for p in notebooks)
+        sub.notes.append(f"{len(notebooks)} notebooks in the folder ({names}); not graded")
+    if others and sub.notebook is not None:
+        sub.notes.append("ignored the other files submitted (" + ", ".join(others)
+                         + "); graded with the instructor's tests")
+    return sub
 
 
 def _sha256(path: Path) -> str:
@@ -184,7 +233,7 @@ def verify_autograder(ag: Autograder) -> None:
     except OSError:
         ok = False
     if not ok:
-        raise RuntimeError(f"the autograder {ag.zip} changed on disk during grading "
+        raise AutograderChanged(f"the autograder {ag.zip} changed on disk during grading "
                            f"(expected sha256 {ag.sha256[:12]}...); grading stopped")
 
 
@@ -229,14 +278,32 @@ def decode_notebook_bytes(raw: bytes) -> str:
     return raw.decode("utf-8")
 
 
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of the regular file ``path``, opened without following a symbolic link."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotebookError("it is not a regular file")
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(f"the file is {info.st_size / 2**20:.0f} MB, more than the "
+                                f"{MAX_NOTEBOOK_BYTES // 2**20} MB a notebook may have")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(data) > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(f"the file is larger than the {MAX_NOTEBOOK_BYTES // 2**20} MB a "
+                                "notebook may have")
+        return data
+    finally:
+        os.close(fd)
+
+
 def read_notebook(path: Path) -> dict:
     """The submitted notebook as a dict; :class:`NotebookError` (the reason) if it is not one."""
     try:
-        size = path.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(f"the file is {size / 2**20:.0f} MB, more than the "
-                                f"{MAX_NOTEBOOK_BYTES // 2**20} MB a notebook may have")
-        text = decode_notebook_bytes(path.read_bytes())
+        text = decode_notebook_bytes(_read_regular_file(path))
     except UnicodeDecodeError as err:
         raise NotebookError(f"not a text file in UTF-8 or UTF-16 ({err.reason})") from None
     except OSError as err:
@@ -329,7 +396,8 @@ class Session:
         self.timed_out = False
         self.broken = ""
         self.requests = 0
-        self.substitutes: dict = {}
+        self._worker = None
+        self.substitutes = {}
         self.limits = limits
         self.slot = slot
         req_read, self._req_write = os.pipe()
@@ -372,6 +440,44 @@ class Session:
         self._drainer = threading.Thread(target=drain, daemon=True)
         self._drainer.start()
         self._time = time
+        self.memory_exceeded = 0
+        self._watcher = threading.Thread(target=self._watch_memory, daemon=True)
+        self._watcher.start()
+
+    def _watch_memory(self, every: float = 0.2) -> None:
+        """Kill the sandbox when its processes together hold more than ``limits.sandbox_memory_bytes``.
+
+        RLIMIT_AS bounds each process; this bounds their sum (polled, so a fast
+        allocation can overshoot it for one interval). Resident pages shared by
+        forked processes count once per process.
+        """
+        import psutil
+
+        try:
+            root = psutil.Process(self.proc.pid)
+        except psutil.Error:
+            return
+        while self.proc.poll() is None:
+            total = 0
+            try:
+                for child in root.children(recursive=True):
+                    try:
+                        total += child.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                return
+            if total > self.limits.sandbox_memory_bytes:
+                self.memory_exceeded = total
+                self.broken = (f"its processes held {total / 2**30:.1f} GiB of memory together, more than "
+                               f"the {self.limits.sandbox_memory_bytes / 2**30:g} GiB a sandbox may; it was killed")
+                if self.proc.poll() is None:  # not yet reaped: its pid is still its own
+                    try:
+                        os.killpg(self.proc.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+                return
+            self._time.sleep(every)
 
     # -- the pipes ---------------------------------------------------------
     def _remaining(self) -> float:
@@ -395,7 +501,7 @@ class Session:
             try:
                 written = os.write(self._req_write, view[:65536])
             except (BrokenPipeError, OSError):
-                self.broken = "the submission's process ended"
+                self.broken = self.broken or "the submission's process ended"
                 raise SandboxGone(self.broken) from None
             view = view[written:]
 
@@ -408,7 +514,7 @@ class Session:
                 continue
             chunk = os.read(self._rep_read, 1 << 20)
             if not chunk:
-                self.broken = "the submission's process ended"
+                self.broken = self.broken or "the submission's process ended"
                 raise SandboxGone(self.broken)
             self._buffer += chunk
             if len(self._buffer) > wire.MAX_MESSAGE_BYTES:
@@ -433,23 +539,31 @@ class Session:
             if "callback" not in answer:
                 return answer
             name = answer["callback"]
-            function = self.substitutes.get(name)
-            try:
-                if function is None:
-                    raise RuntimeError(f"no reference for {name!r}")
-                args = wire.decode(answer.get("args"), self.handle)
-                kwargs = wire.decode(answer.get("kwargs"), self.handle)
-                if not isinstance(args, list) or not isinstance(kwargs, dict):
-                    raise TypeError("malformed callback")
-                value = function(*args, **kwargs)
-                # the arguments after the call go back too (an rng the reference advanced)
-                result = {"ok": wire.encode(value), "args": wire.encode(args),
-                          "kwargs": wire.encode(kwargs)}
-            except SandboxGone:
-                raise
-            except Exception as err:  # noqa: BLE001 - reported to the sandbox
-                result = {"raised": type(err).__name__}
+            if not isinstance(name, str) or name not in self.substitutes:
+                result = {"raised": "RuntimeError"}  # no reference of that name
+            else:
+                result = self._reference_worker().call(answer, self._remaining)
             self.send(result)
+
+    # -- the references a hidden test substitutes (reference.use) -------------
+    @property
+    def substitutes(self) -> dict:
+        return self._substitutes
+
+    @substitutes.setter
+    def substitutes(self, functions: dict) -> None:
+        self._substitutes = dict(functions)
+        self._close_worker()
+
+    def _reference_worker(self) -> "ReferenceWorker":
+        if self._worker is None:
+            self._worker = ReferenceWorker(self._substitutes, self.limits.memory_bytes)
+        return self._worker
+
+    def _close_worker(self) -> None:
+        worker, self._worker = getattr(self, "_worker", None), None
+        if worker is not None:
+            worker.close()
 
     # -- values --------------------------------------------------------------
     def handle(self, ref: int) -> "RemoteObject":
@@ -484,6 +598,7 @@ class Session:
             except OSError:
                 pass
         self._selector.close()
+        self._close_worker()
         try:  # None: still running when grading ended
             self.exit_code = self.proc.wait(timeout=3 if self.broken else 0.05)
         except subprocess.TimeoutExpired:
@@ -494,7 +609,47 @@ class Session:
             pass
         self.proc.wait()
         self._drainer.join(timeout=10)
+        self._watcher.join(timeout=10)
         return _kill_uid(sandbox.UID_BASE + self.slot)
+
+
+def _no_handles(ref: int):
+    raise wire.WireError("a reference function is given plain data only, not objects of the submission")
+
+
+def _check_reference_arguments(function, args: list, kwargs: dict) -> None:
+    """Raise ``TypeError`` unless the arguments fill only the reference's required parameters.
+
+    The student's code calls a reference as the question's own function
+    (``boltzmann_probabilities(model)``); the reference's options with defaults
+    (``exact.probabilities(model, max_units=...)``) stay the grader's, so the
+    submission cannot ask it to enumerate a billion states.
+    """
+    import inspect
+
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        if kwargs:
+            raise TypeError("this reference takes no keyword arguments") from None
+        return
+    bound = signature.bind(*args, **kwargs)  # TypeError if they do not fit
+    optional = [name for name in bound.arguments
+                if signature.parameters[name].default is not inspect.Parameter.empty
+                or signature.parameters[name].kind in (inspect.Parameter.VAR_POSITIONAL,
+                                                       inspect.Parameter.VAR_KEYWORD)]
+    if optional:
+        raise TypeError(f"the reference's options ({', '.join(optional)}) are not the submission's to set")
+
+
+def _limit_address_space(extra_bytes: int) -> None:
+    """Let this process's address space grow by ``extra_bytes`` at most (a forked grader child)."""
+    import resource
+
+    with open("/proc/self/statm") as handle:
+        current = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = current + extra_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _kill_uid(uid: int) -> list:
@@ -542,6 +697,113 @@ def _raise_like(answer: dict):
         except TypeError:
             pass
     raise RuntimeError(f"{name}: {message}")
+
+
+class ReferenceWorker:
+    """A child process of the grader that runs the reference functions a submission calls.
+
+    A student function called inside ``reference.use(...)`` calls the
+    references with arguments of its own choosing, so they do not run in the
+    grader: the worker is forked (holding the references of the block) the
+    first time the block's submission calls one, and ended when the block
+    ends. Its address space may grow by ``memory_bytes`` at most, each call
+    waits only until the submission's deadline (then the worker is killed and
+    the submission has timed out), it gets plain data only (no handle to
+    the submission's objects) and only arguments that fill the reference's
+    required parameters (:func:`_check_reference_arguments`), and it answers
+    with wire data. The grader's own objects are never touched.
+    """
+
+    def __init__(self, functions: dict, memory_bytes: int):
+        import gc
+
+        request_read, self._request = os.pipe()
+        self._reply, reply_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                gc.freeze()  # the grader's objects are never collected here (no finalizer of theirs runs)
+                keep = sorted((request_read, reply_write))
+                os.closerange(3, keep[0])  # the sandboxes' pipes included
+                os.closerange(keep[0] + 1, keep[1])
+                os.closerange(keep[1] + 1, os.sysconf("SC_OPEN_MAX"))
+                _limit_address_space(memory_bytes)
+                _serve_references(functions, request_read, reply_write)
+            finally:
+                os._exit(0)
+        os.close(request_read)
+        os.close(reply_write)
+        self._buffer = b""
+
+    def call(self, callback: dict, remaining) -> dict:
+        """The worker's answer to one callback of the submission (waits until ``remaining()`` runs out)."""
+        import select
+
+        try:
+            data = memoryview(wire.dumps(callback))
+            while data:
+                _, ready, _ = select.select([], [self._request], [], remaining())
+                if ready:
+                    data = data[os.write(self._request, data[:65536]):]
+            while b"\n" not in self._buffer:
+                ready, _, _ = select.select([self._reply], [], [], remaining())
+                if not ready:
+                    continue
+                chunk = os.read(self._reply, 1 << 20)
+                if not chunk:  # the worker died: its memory limit, most likely
+                    self.close()
+                    return {"raised": "MemoryError"}
+                self._buffer += chunk
+                if len(self._buffer) > wire.MAX_MESSAGE_BYTES:
+                    self.close()
+                    return {"raised": "MemoryError"}
+        except OSError:
+            self.close()
+            return {"raised": "MemoryError"}
+        except BaseException:
+            self.close()  # the deadline: the worker goes with the submission
+            raise
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        try:
+            return wire.loads(line)
+        except wire.WireError:
+            return {"raised": "RuntimeError"}
+
+    def close(self) -> None:
+        if self.pid is None:
+            return
+        for fd in (self._request, self._reply):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+        self.pid = None
+
+
+def _serve_references(functions: dict, request_fd: int, reply_fd: int) -> None:
+    """The worker's loop: one callback line in, one answer line out, until the grader closes the pipe."""
+    requests = os.fdopen(request_fd, "rb")
+    replies = os.fdopen(reply_fd, "wb", buffering=0)
+    for line in requests:
+        try:
+            callback = wire.loads(line)
+            function = functions[callback["callback"]]
+            args = wire.decode(callback.get("args"), _no_handles)
+            kwargs = wire.decode(callback.get("kwargs"), _no_handles)
+            if not isinstance(args, list) or not isinstance(kwargs, dict):
+                raise TypeError("malformed callback")
+            _check_reference_arguments(function, args, kwargs)
+            value = function(*args, **kwargs)
+            # the arguments after the call go back too (an rng the reference advanced)
+            result = {"ok": wire.encode(value), "args": wire.encode(args), "kwargs": wire.encode(kwargs)}
+        except Exception as err:  # noqa: BLE001 - reported to the sandbox
+            result = {"raised": type(err).__name__}
+        replies.write(wire.dumps(result))
 
 
 class RemoteObject(wire.Handle):
@@ -636,7 +898,7 @@ class _Substitution:
 
     def __enter__(self):
         self._saved.append(dict(self._session.substitutes))
-        self._session.substitutes.update(self._functions)
+        self._session.substitutes = {**self._session.substitutes, **self._functions}
         return self
 
     def __exit__(self, *exc_info):
@@ -687,7 +949,17 @@ def run_tests(ag: Autograder, session: Session) -> tuple[dict, list]:
     scores, failures = {}, []
     for question in ag.questions:
         test_file = _test_file(question, ag.tests[question])
-        test_file.run(env)
+        try:
+            test_file.run(env)
+        except (KeyboardInterrupt, AutograderChanged):
+            raise
+        except BaseException as err:  # noqa: BLE001 - e.g. SystemExit: this question scores 0
+            scores[question] = 0.0
+            failures.append(f"{question}: 0/{test_file.possible:g} (its tests could not run: "
+                            f"{_describe(err)})")
+            if session.timed_out or session.broken:
+                break
+            continue
         scores[question] = float(test_file.score)
         failed = [tcr.test_case for tcr in test_file.test_case_results if not tcr.passed]
         if failed:
@@ -746,7 +1018,7 @@ def grade_one(sub: Submission, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
         row["notes"].append(f"stopped at the {timeout:g} s time limit (an endless loop, "
                             "or far too slow); scored 0")
     elif session.broken:
-        code = session.exit_code
+        code = None if session.memory_exceeded else session.exit_code
         why = ("" if code is None else f", exit code {code}"
                + (f", killed by signal {-code}: a CPU limit, or the code killed itself" if code < 0 else ""))
         row["notes"].append(f"grading stopped: {session.broken}{why}; the remaining tests scored 0")
@@ -759,6 +1031,11 @@ def grade_one(sub: Submission, ag: Autograder, timeout: float = DEFAULT_TIMEOUT,
         log_dir.mkdir(parents=True, exist_ok=True)
         (log_dir / f"{_safe_filename(sub.student)}.log").write_bytes(bytes(session.output))
     return row
+
+
+def _describe(err: BaseException) -> str:
+    message = " ".join(str(err).split())[:160]
+    return type(err).__name__ + (f": {message}" if message else "")
 
 
 def _safe_filename(student: str) -> str:
@@ -777,11 +1054,15 @@ def grade_submissions(folder: Path, ag: Autograder, timeout: float = DEFAULT_TIM
     jobs = max(1, jobs)
 
     def one(sub):
+        # Whatever goes wrong with one submission (SystemExit included) is that submission's row;
+        # only Ctrl-C and a changed autograder stop the batch.
         try:
             return grade_one(sub, ag, timeout, log_dir, unsafe=unsafe, limits=limits)
-        except (SandboxError, OSError) as err:
+        except (KeyboardInterrupt, AutograderChanged):
+            raise
+        except BaseException as err:  # noqa: BLE001
             return {"student": sub.student, "scores": {},
-                    "notes": [*sub.notes, f"the grader could not grade it ({type(err).__name__}: {err}); scored 0"]}
+                    "notes": [*sub.notes, f"the grader could not grade it ({_describe(err)}); scored 0"]}
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(one, subs))

@@ -19,8 +19,10 @@ the pipe as JSON, one message per line, in this small vocabulary:
   read an attribute or item of it, and gets plain data back.
 
 Decoding is strict: a bounded depth, bounded sizes, only numeric dtypes, only
-``dreambook`` classes rebuilt (by ``__new__`` and their attributes, never by
-calling code of the submission).
+classes *defined* in ``dreambook`` rebuilt (by ``object.__new__`` and their
+attributes, never by calling code of the submission; never a class merely
+reachable from a dreambook module, such as numpy's ``DataSource`` whose
+``__del__`` deletes a folder), and no module imported but dreambook's.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import base64
 import importlib
 import json
 import math
+import sys
 
 import numpy as np
 
@@ -36,7 +39,8 @@ MAX_DEPTH = 48
 MAX_MESSAGE_BYTES = 64 * 2**20  # one line of the protocol
 MAX_ARRAY_ELEMENTS = 4 * 2**20
 _NUMERIC_KINDS = set("biufc")
-# Modules a value may name; any other module arrives as its name (a string).
+# Modules a value may name (dreambook's are imported; the others only if the grader already
+# imported them); any other module arrives as its name (a string).
 TRUSTED_MODULES = ("numpy", "math", "dreambook", "scipy")
 
 
@@ -50,8 +54,76 @@ class Handle:
     _wire_ref: int = -1
 
 
-def _trusted_module(name: str) -> bool:
-    return any(name == m or name.startswith(m + ".") for m in TRUSTED_MODULES)
+def _under(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def _dotted_name(name: str) -> bool:
+    return bool(name) and all(part.isidentifier() for part in name.split("."))
+
+
+def _import_dreambook(name: str):
+    """The ``dreambook`` module ``name`` (imported if needed); :class:`WireError` for any other name."""
+    if not _dotted_name(name) or not _under(name, "dreambook") or "__main__" in name.split("."):
+        raise WireError(f"{name[:80]!r} is not a dreambook module")
+    try:
+        return importlib.import_module(name)
+    except Exception as err:  # noqa: BLE001 - a name the reply made up: report it as bad data
+        raise WireError(f"cannot import {name[:80]!r} ({type(err).__name__})") from None
+
+
+def _module(name: str):
+    """The module a ``$module`` tag names, or its name as a string.
+
+    A reply must not make the grader import anything: ``dreambook`` modules are
+    imported (the grader's own code), other trusted modules are returned only if
+    the grader has already imported them (``numpy.f2py.__main__`` raises
+    ``SystemExit`` when imported), and any other name stays a string.
+    """
+    if _dotted_name(name) and _under(name, "dreambook") and "__main__" not in name.split("."):
+        return _import_dreambook(name)
+    if any(_under(name, m) for m in TRUSTED_MODULES) and name in sys.modules:
+        return sys.modules[name]
+    return f"<module {name}>"
+
+
+# Methods Python calls without being asked (collection, pickling, copying): a class defining
+# any of them is not rebuilt from a reply. No dreambook class defines __del__ or __reduce__;
+# the rule keeps it so.
+_HOOKS = ("__del__", "__reduce__", "__reduce_ex__", "__setstate__", "__getstate__", "__new__",
+          "__init_subclass__", "__class_getitem__", "__set_name__", "__getattr__", "__getattribute__",
+          "__copy__", "__deepcopy__")
+
+
+def _dreambook_class(name: str) -> type:
+    """The class ``"module:Qualname"`` names, if it is DEFINED in dreambook; else :class:`WireError`.
+
+    The class is found in its module's own namespace (and nested classes in
+    their class's), never by a walk through the module's attributes (a
+    dreambook module's ``np`` would reach every numpy class), and it must say
+    it is that class: ``__module__`` and ``__qualname__`` are the ones named.
+    Every class of its MRO but ``object`` is a dreambook class with a plain
+    metaclass and none of the hooks above.
+    """
+    module, _, qualname = name.partition(":")
+    if not _dotted_name(qualname):
+        raise WireError(f"{name[:80]!r} does not name a dreambook class")
+    cls = _import_dreambook(module)
+    for part in qualname.split("."):
+        cls = vars(cls).get(part)
+        if not isinstance(cls, type):
+            raise WireError(f"{name[:80]!r} does not name a dreambook class")
+    if cls.__module__ != module or cls.__qualname__ != qualname:
+        raise WireError(f"{name[:80]!r} is not a class defined in dreambook")
+    for base in cls.__mro__:
+        if base is object:
+            continue
+        if type(base) is not type or not _under(base.__module__, "dreambook"):
+            raise WireError(f"{name[:80]!r} is not built from dreambook classes only")
+        hooks = [hook for hook in _HOOKS if hook in vars(base)]
+        if hooks:
+            raise WireError(f"{name[:80]!r} defines {hooks[0]}: not rebuilt from a reply")
+    return cls
 
 
 def encode(obj, refs: list | None = None, depth: int = 0):
@@ -168,21 +240,13 @@ def decode(data, make_ref=None, depth: int = 0):
             raise WireError(f"bad generator state: {err}") from None
         return np.random.Generator(bit)
     if tag == "$module":
-        name = str(data["$module"])
-        return importlib.import_module(name) if _trusted_module(name) else f"<module {name}>"
+        return _module(str(data["$module"]))
     if tag == "$obj":
-        module, _, qualname = str(data["$obj"]).partition(":")
-        if module.split(".")[0] != "dreambook" or not qualname or "<" in qualname:
-            raise WireError("only dreambook objects are rebuilt")
-        cls = importlib.import_module(module)
-        for part in qualname.split("."):
-            cls = getattr(cls, part)
-        if not isinstance(cls, type):
-            raise WireError(f"{data['$obj']} is not a class")
+        cls = _dreambook_class(str(data["$obj"]))
         state = decode(data.get("state"), make_ref, depth + 1)
         if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
             raise WireError("bad object state")
-        obj = cls.__new__(cls)
+        obj = object.__new__(cls)
         obj.__dict__.update(state)
         return obj
     if tag == "$ref":

@@ -14,6 +14,7 @@ Everything is generated afresh into a temporary folder (the repository's
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import copy
 import csv
 import html
@@ -106,15 +107,27 @@ def _insert_after(nb: dict, cell_id: str, new: dict) -> dict:
 # Session fixtures: generate, build the submissions, grade everything at once
 # ---------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory):
-    """Run Otter Assign on every master into a temporary dist folder: {name: dist}."""
+def dist_of(tmp_path_factory):
+    """``dist_of(name)``: Otter Assign run on one master (once per session) into a temporary dist folder."""
+    import threading
+
     base = tmp_path_factory.mktemp("dist")
+    done, locks = {}, {name: threading.Lock() for name in NAMES}
 
-    def run(name):
-        return name, assignments.generate(name, dist=base / name, force=True)
+    def get(name):
+        with locks[name]:
+            if name not in done:
+                done[name] = assignments.generate(name, dist=base / name, force=True)
+            return done[name]
 
+    return get
+
+
+@pytest.fixture(scope="session")
+def generated(dist_of):
+    """Run Otter Assign on every master into a temporary dist folder: {name: dist}."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(pool.map(run, NAMES))
+        return dict(zip(NAMES, pool.map(dist_of, NAMES)))
 
 
 def _payload_cell(nb: dict, source: str, cell_id: str, after: int = 1) -> dict:
@@ -383,13 +396,49 @@ def _hostile_submissions(folder: Path, dist: Path, other_dist: Path, other_name:
     return owners
 
 
-def _sandbox_processes() -> list:
+@contextlib.contextmanager
+def _recording_slots():
+    """The set of sandbox uids the graders of this process take while the block runs.
+
+    Another grader on the machine (a CI run beside this one) has sandboxes of
+    its own; a check for processes left behind looks at this process's uids only.
+    """
+    uids, slot_init = set(), sandbox.Slot.__init__
+
+    def recording(self):
+        slot_init(self)
+        uids.add(self.uid)
+
+    sandbox.Slot.__init__ = recording
+    try:
+        yield uids
+    finally:
+        sandbox.Slot.__init__ = slot_init
+
+
+def _left_behind(uids, ended: float) -> list:
+    """Processes of ``uids`` started before ``ended`` (a later one is another grader's, reusing a uid)."""
+    import psutil
+
+    left = []
+    for pid, cmd in _sandbox_processes(uids):
+        try:
+            if psutil.Process(pid).create_time() <= ended:
+                left.append((pid, cmd))
+        except psutil.Error:
+            pass
+    return left
+
+
+def _sandbox_processes(uids=None) -> list:
+    """(pid, command line) of the processes running as a sandbox uid (of ``uids``, if given)."""
     import psutil
 
     left = []
     for proc in psutil.process_iter(["uids", "cmdline"]):
         try:
-            if proc.info["uids"] and sandbox.UID_BASE <= proc.info["uids"].real < sandbox.UID_BASE + sandbox.SLOTS:
+            uid = proc.info["uids"].real if proc.info["uids"] else -1
+            if (uid in uids) if uids is not None else sandbox.UID_BASE <= uid < sandbox.UID_BASE + sandbox.SLOTS:
                 left.append((proc.pid, proc.info["cmdline"]))
         except psutil.Error:
             pass
@@ -494,7 +543,7 @@ def graded(generated, tmp_path_factory):
                            "--timeout", str(BAD_TIMEOUT), "--jobs", "2", "--logs", str(base / "logs")])
         assert code == 0
         text = bad_csv.read_text(encoding="utf-8")
-        left = _sandbox_processes()
+        left = _left_behind(uids, time.time())
         time.sleep(2)  # a surviving daemon would rewrite the CSV by now
         with open(bad_csv, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -506,11 +555,12 @@ def graded(generated, tmp_path_factory):
         rows = grade.grade_submissions(folders[name], autograders[name], timeout=TIMEOUT, jobs=1)
         return name, {row["student"]: row for row in rows}
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(NAMES) + 1) as pool:
+    with _recording_slots() as uids, concurrent.futures.ThreadPoolExecutor(max_workers=len(NAMES) + 1) as pool:
         bad = pool.submit(run_bad)  # first: its endless loop waits out the time limit
         normal = dict(pool.map(run_normal, NAMES))
         bad_result = bad.result()
-    return {"normal": normal, "bad": bad_result["rows"], "hostile": bad_result, "autograders": autograders}
+    return {"normal": normal, "bad": bad_result["rows"], "hostile": bad_result, "autograders": autograders,
+            "uids": uids, "ended": time.time()}
 
 
 # ---------------------------------------------------------------------------
@@ -734,7 +784,7 @@ def test_no_process_outlives_grading_and_the_csv_stays(graded):
     assert hostile["processes_left"] == []
     assert hostile["text_later"] == hostile["text_at_exit"]
     assert "forged" not in hostile["text_later"]
-    assert _sandbox_processes() == []
+    assert graded["uids"] and _left_behind(graded["uids"], graded["ended"]) == []
 
 
 def test_forged_result_files_and_autograder_change_nothing(bad, graded):
@@ -806,6 +856,178 @@ def test_formula_in_a_student_name_is_escaped(bad):
 def test_csv_cells_are_escaped():
     assert [grade.csv_cell(t) for t in ("=1+1", "+1", "-1", "@SUM(A1)", "ok", "a=b")] == [
         "'=1+1", "'+1", "'-1", "'@SUM(A1)", "ok", "a=b"]
+
+
+# ---------------------------------------------------------------------------
+# The grader's own side: what a reply may make it build, import or compute
+# ---------------------------------------------------------------------------
+# The harness's encoder replaced, so every reply names a class that is not dreambook's but is
+# reachable through a dreambook module's ``np`` (numpy's DataSource deletes its _destpath when
+# collected). "grading" + "_wire" dodges the review-by-hand pattern.
+_HOSTILE_DECODER = '''
+import sys
+wire = sys.modules["grading" + "_wire"]
+def doom(path):
+    return {{"$obj": "dreambook.exact:np.lib.npyio.DataSource",
+            "state": {{"$dict": [["_destpath", path], ["_istmpdest", True]]}}}}
+wire.encode = lambda *a, **k: {{"$list": [doom({canary!r}), doom({folder!r})]}}
+'''
+# Every reply names a module whose import raises SystemExit.
+_EXITING_DECODER = '''
+import sys
+sys.modules["grading" + "_wire"].encode = lambda *a, **k: {"$module": "numpy.f2py.__main__"}
+'''
+# Question 3 calls question 1's reference (run by the grader) with options of its own choosing
+# (which made the grader enumerate 2**22 states for it, outside every limit and the deadline),
+# a model far too large to enumerate and an object of its own; then answers honestly.
+_HUGE_KWARGS = '''
+honest_negative_statistics = negative_statistics
+
+def negative_statistics(model):
+    from dreambook.models import FullyVisibleBM
+    big = FullyVisibleBM.random(22, rng=0)  # 4 million states: minutes of the grader's time, asked 3 times
+    for label, attempt in [("kwargs", lambda: boltzmann_probabilities(big, max_units=10**6)),
+                           ("positional", lambda: boltzmann_probabilities(model, 10**6)),
+                           ("huge", lambda: boltzmann_probabilities(FullyVisibleBM.random(40, rng=0))),
+                           ("handle", lambda: boltzmann_probabilities(object()))]:
+        try:
+            attempt()
+            print("callback accepted", label)
+        except Exception as err:
+            print("callback refused", label, err)
+    return honest_negative_statistics(model)
+'''
+# Processes that each stay under the per-process address-space limit but together hold more
+# than a sandbox may.
+_SWARM = '''
+import os, time
+for _ in range(5):
+    if os.fork() == 0:
+        block = b"x" * (800 * 2**20)
+        time.sleep(60)
+        os._exit(0)
+time.sleep(60)
+'''
+GRADER_SIDE = {"honest", "hostile-decoder", "exiting-decoder", "huge-kwargs", "linked", "linkdir", "swarm"}
+
+
+@pytest.fixture(scope="session")
+def grader_side(dist_of, tmp_path_factory):
+    """A batch of attacks on the grader's own process, with an honest classmate, graded by ``grade.main``."""
+    import psutil
+
+    dist = dist_of(BAD_BATCH)
+    base = tmp_path_factory.mktemp("grader-side")
+    folder, canary = base / "subs", base / "canary"
+    canary.mkdir()
+    (canary / "keep.txt").write_text("the grader's files")
+    student = _read(assignments.student_notebook(BAD_BATCH, dist))
+    solution = _read(assignments.solution_notebook(BAD_BATCH, dist))
+    owners = _answer_cells_by_question(student)
+    full = solved(student, solution, owners)
+    _write(full, folder / "honest.ipynb")
+    _write(_payload_cell(full, _HOSTILE_DECODER.format(canary=str(canary), folder=str(folder)), "mine-1",
+                         after=len(full["cells"]) - 2), folder / "hostile-decoder.ipynb")
+    _write(_payload_cell(full, _EXITING_DECODER, "mine-2", after=len(full["cells"]) - 2),
+           folder / "exiting-decoder.ipynb")
+    _write(_insert_after(full, owners["q3"][-1], _new_code_cell(_HUGE_KWARGS, "mine-3")),
+           folder / "huge-kwargs.ipynb")
+    _write(_payload_cell(full, _SWARM, "mine-4"), folder / "swarm.ipynb")
+    (folder / "linked.ipynb").symlink_to(assignments.solution_notebook(BAD_BATCH, dist))
+    (folder / "linkdir").mkdir()
+    (folder / "linkdir" / f"{BAD_BATCH}.ipynb").symlink_to(folder / "honest.ipynb")
+    out = base / "scores.csv"
+    zip_path = assignments.autograder_zip(BAD_BATCH, dist)
+    with _recording_slots() as uids:  # the sandbox uids of this batch
+        code = grade.main([str(folder), "--autograder", str(zip_path), "--out", str(out),
+                           "--timeout", str(BAD_TIMEOUT), "--jobs", "2", "--logs", str(base / "logs")])
+    left = _left_behind(uids, time.time())
+    with open(out, newline="", encoding="utf-8") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    return {"code": code, "rows": rows, "canary": canary, "folder": folder, "logs": base / "logs",
+            "possible": sum(grade.load_autograder(zip_path=zip_path).possible.values()), "uids": uids,
+            "sandbox_left": left, "children_left": psutil.Process().children(recursive=True)}
+
+
+def test_grader_side_batch_completes_and_harms_nobody(grader_side):
+    assert grader_side["code"] == 0
+    assert set(grader_side["rows"]) == GRADER_SIDE
+    honest = grader_side["rows"]["honest"]
+    assert float(honest["total"]) == grader_side["possible"] and honest["reason"] == "", honest
+    assert grader_side["uids"] and grader_side["sandbox_left"] == [] and grader_side["children_left"] == []
+    assert not any("outlived" in row["reason"] for row in grader_side["rows"].values())
+    assert (grader_side["canary"] / "keep.txt").is_file() and (grader_side["folder"] / "honest.ipynb").is_file()
+
+
+def test_a_reply_cannot_rebuild_a_class_outside_dreambook(grader_side):
+    row = grader_side["rows"]["hostile-decoder"]
+    assert float(row["total"]) == 0 and row["reason"].startswith("tests failed"), row
+    assert (grader_side["canary"] / "keep.txt").read_text() == "the grader's files"
+
+
+def test_a_reply_cannot_make_the_grader_import_a_module(grader_side):
+    row = grader_side["rows"]["exiting-decoder"]
+    assert float(row["total"]) == 0 and row["reason"], row
+    assert "numpy.f2py.__main__" not in sys.modules
+
+
+def test_reference_callbacks_take_no_options_from_the_submission(grader_side):
+    """The student's q3 asked question 1's reference for max_units=10**6, a 40-unit model and an object
+    of its own: each refused in the grader's worker, the honest rest of the answer scored in full."""
+    row = grader_side["rows"]["huge-kwargs"]
+    assert float(row["total"]) == grader_side["possible"], row
+    log = (grader_side["logs"] / "huge-kwargs.log").read_text()
+    assert "callback accepted" not in log, log
+    for label, why in [("kwargs", "TypeError"), ("positional", "TypeError"), ("huge", "ValueError"),
+                       ("handle", "WireError")]:
+        assert f"callback refused {label} the reference boltzmann_probabilities raised {why}" in log, log
+
+
+def test_symlinked_submissions_are_refused(grader_side):
+    for student in ("linked", "linkdir"):
+        row = grader_side["rows"][student]
+        assert float(row["total"]) == 0 and "symbolic link" in row["reason"] and "not graded" in row["reason"], row
+
+
+def test_processes_together_are_held_to_the_sandbox_memory(grader_side):
+    row = grader_side["rows"]["swarm"]
+    assert float(row["total"]) == 0 and "of memory together" in row["reason"], row
+
+
+def test_reference_worker_is_bounded():
+    """The worker that runs references for a submission: options refused, memory and time bounded."""
+    import psutil
+
+    def remaining_for(seconds):
+        deadline = time.monotonic() + seconds
+
+        def remaining():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise grade.SandboxGone("time limit")
+            return left
+        return remaining
+
+    import numpy as np
+
+    def fill(n):
+        return np.zeros(n)
+
+    def call(name, *args, **kwargs):
+        return {"callback": name, "args": grade.wire.encode(list(args)), "kwargs": grade.wire.encode(kwargs)}
+
+    worker = grade.ReferenceWorker({"fill": fill, "sleep": time.sleep}, 2**30)
+    try:
+        assert worker.call(call("fill", 10), remaining_for(30)) == {
+            "ok": grade.wire.encode(np.zeros(10)), "args": {"$list": [10]}, "kwargs": {"$dict": []}}
+        assert worker.call(call("fill", 10, extra=1), remaining_for(30)) == {"raised": "TypeError"}
+        assert worker.call(call("fill", 2**28), remaining_for(30)) == {"raised": "MemoryError"}  # 2 GiB
+        pid = worker.pid
+        with pytest.raises(grade.SandboxGone):
+            worker.call(call("sleep", 100), remaining_for(1))
+        assert worker.pid is None and not psutil.pid_exists(pid)
+    finally:
+        worker.close()
 
 
 # ---------------------------------------------------------------------------
