@@ -454,8 +454,10 @@ SLIPS = {"two-phases": ("-model.energy(states) / model.T", "-model.energy(states
 # (a Hopfield network has no temperature, so its slip is seen by another public test of question 1).
 SLIPS.update({"pcd-and-ais": ("(v @ rbm.W + rbm.c) / rbm.T", "(v @ rbm.W + rbm.c)"),
               "hopfield-unlearning": ("W = xi.T @ xi / xi.shape[1]", "W = xi.T @ xi")})
-# The public test of question 1 that must catch the slip (default: test_q1_other_temperature).
+# The public test that must catch the slip (default: test_q1_other_temperature).
 SLIP_CAUGHT_BY: dict = {"hopfield-unlearning": "test_q1_two_patterns"}
+# The question of the slip (default: q1).
+SLIP_QUESTION: dict = {}
 
 # wake-sleep-kl: a Helmholtz machine has no temperature; the slip drops the stabilization of the
 # log-sum-exp, caught by a public test with large weights (the regime of a low temperature).
@@ -474,6 +476,26 @@ SLIP_CAUGHT_BY["replay-order"] = "test_q1_other_learning_rate"
 SLIPS["inverse-optimization"] = ("    before = x[0] - task.velocity", "    before = x[0]")
 SLIP_CAUGHT_BY["inverse-optimization"] = "test_q1_initial_velocity"
 
+# boltzmann-encoder: question 1 (the patterns and the mask) has no temperature; the slip drops it from
+# the posterior of question 2, caught by a public test at T = 0.5. Questions 3 and 6 call the posterior,
+# at T = 1 in the notebook and through question 2's reference in their hidden tests.
+SLIPS["boltzmann-encoder"] = ("    log_weights = -bm.energy(joint) / bm.T", "    log_weights = -bm.energy(joint)")
+SLIP_QUESTION["boltzmann-encoder"] = "q2"
+SLIP_CAUGHT_BY["boltzmann-encoder"] = "test_q2_other_temperature"
+
+# cd-bars-and-stripes: no temperature either; the slip returns the sum of the CD-k estimates instead of
+# their mean, which no cosine can see (the cosines of question 4 do not change): caught by a public test
+# of question 3 on an RBM cooled until every estimate is the same.
+SLIPS["cd-bars-and-stripes"] = ("    return {key: value / n_repeats for key, value in total.items()}",
+                                "    return total")
+SLIP_QUESTION["cd-bars-and-stripes"] = "q3"
+SLIP_CAUGHT_BY["cd-bars-and-stripes"] = "test_q3_values"
+
+# Assignments whose students use the temperature: a public test runs at T != 1. Every other assignment
+# must have a slip proof whose public test plays that part (SLIP_CAUGHT_BY).
+AT_ANOTHER_TEMPERATURE = {"two-phases", "gibbs-sampler", "pcd-and-ais", "boltzmann-encoder",
+                          "inverse-optimization"}
+
 # A second slip, in question 2, where a later question's hidden tests substitute question 2's reference
 # (reference.use, entered more than once by them): it must cost points in question 2 only.
 # hopfield-unlearning: the tolerance dropped from the stability check, so a tie that rounding puts a
@@ -481,12 +503,23 @@ SLIP_CAUGHT_BY["inverse-optimization"] = "test_q1_initial_velocity"
 SLIPS_Q2 = {"hopfield-unlearning": ("return np.all(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
                                     "return np.all(xi * (xi @ np.asarray(W)) >= 0, axis=1)")}
 SLIP_Q2_CAUGHT_BY = {"hopfield-unlearning": "test_q2_values"}
-# A slip that changes almost every answer of question 2 (any unit instead of every unit): the public
-# tests of questions 3 and 5 check the notebook's own values and fail with it, but their hidden tests,
-# which call question 2's reference, must pass (with the student's stable_patterns they fail).
-SLIPS_Q2_WIDE = {"hopfield-unlearning": ("return np.all(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
-                                         "return np.any(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)")}
-SLIP_Q2_WIDE_HIDDEN = {"hopfield-unlearning": ("test_q3_hidden_with_reference", "test_q5_hidden_stopping_rule")}
+# A slip that changes almost every answer of one question: the public tests of later questions that check
+# the notebook's own values fail with it, but the hidden tests named here, which call that question's
+# reference, must pass (with the student's function they fail). {name: (question, old, new, hidden tests)}
+SLIPS_WIDE = {
+    # any unit instead of every unit in the stability check of question 2
+    "hopfield-unlearning": ("q2", "return np.all(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
+                            "return np.any(xi * (xi @ np.asarray(W)) >= -1e-9, axis=1)",
+                            ("test_q3_hidden_with_reference", "test_q5_hidden_stopping_rule")),
+    # the cosine of question 1 without its norms: cd_cosines of question 4 gets question 1's reference
+    "cd-bars-and-stripes": ("q1", "return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))",
+                            "return float(a @ b)", ("test_q4_hidden_with_reference",)),
+    # the posterior of question 2 blind to v: every pattern gets the same code unless question 2's
+    # reference stands in (clamped_statistics in question 3, count_codes in question 6)
+    "boltzmann-encoder": ("q2", "np.broadcast_to(np.asarray(v, dtype=float), (len(H), bm.n_visible))",
+                          "np.broadcast_to(np.zeros(bm.n_visible), (len(H), bm.n_visible))",
+                          ("test_q3_hidden_values", "test_q6_hidden_with_reference")),
+}
 
 
 def _slipped(nb: dict, old: str, new: str) -> dict:
@@ -527,9 +560,9 @@ def graded(generated, tmp_path_factory):
         if name in SLIPS_Q2:
             _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS_Q2[name]),
                    folder / "slip-q2.ipynb")
-        if name in SLIPS_Q2_WIDE:
-            _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS_Q2_WIDE[name]),
-                   folder / "slip-q2-wide.ipynb")
+        if name in SLIPS_WIDE:
+            _write(_slipped(solved(student, solution, _answer_cells_by_question(student)), *SLIPS_WIDE[name][1:3]),
+                   folder / "slip-wide.ipynb")
         folders[name] = folder
     other = next(n for n in NAMES if n != BAD_BATCH)
     bad_folder = base / "bad"
@@ -614,9 +647,10 @@ def test_partial_notebook_scores_in_between(graded, name):
 def test_one_slip_costs_one_question(graded, name):
     row = graded["normal"][name]["slip"]
     ag = graded["autograders"][name]
-    assert 0 < row["scores"]["q1"] < ag.possible["q1"], row["notes"]
-    assert {q: row["scores"][q] for q in ag.questions if q != "q1"} == \
-        {q: ag.possible[q] for q in ag.questions if q != "q1"}, row["notes"]
+    slipped = SLIP_QUESTION.get(name, "q1")
+    assert 0 < row["scores"][slipped] < ag.possible[slipped], row["notes"]
+    assert {q: row["scores"][q] for q in ag.questions if q != slipped} == \
+        {q: ag.possible[q] for q in ag.questions if q != slipped}, row["notes"]
     caught = SLIP_CAUGHT_BY.get(name, "test_q1_other_temperature")
     assert any(caught in note for note in row["notes"]), \
         "the slip is visible to the student: a public test fails"
@@ -633,27 +667,34 @@ def test_one_slip_in_question_2_costs_question_2_only(graded, name):
         "the slip is visible to the student: a public test fails"
 
 
-@pytest.mark.parametrize("name", sorted(SLIPS_Q2_WIDE))
-def test_later_hidden_tests_use_question_2_reference(graded, name):
-    row = graded["normal"][name]["slip-q2-wide"]
+@pytest.mark.parametrize("name", sorted(SLIPS_WIDE))
+def test_later_hidden_tests_use_the_reference_of_a_slipped_question(graded, name):
+    row = graded["normal"][name]["slip-wide"]
     ag = graded["autograders"][name]
-    assert row["scores"]["q2"] == 0 and row["scores"]["q1"] == ag.possible["q1"], row["notes"]
+    slipped, _, _, hidden = SLIPS_WIDE[name]
+    assert row["scores"][slipped] < ag.possible[slipped], row["notes"]
+    earlier = ag.questions[:ag.questions.index(slipped)]
+    assert {q: row["scores"][q] for q in earlier} == {q: ag.possible[q] for q in earlier}, row["notes"]
     failed = " ".join(row["notes"])
-    for test in SLIP_Q2_WIDE_HIDDEN[name]:
-        assert f"def {test}(" in ag.tests[f"q{test[6]}"], test
+    for test in hidden:
+        question = re.match(r"test_(q\d+)_", test).group(1)
+        assert int(question[1:]) > int(slipped[1:]) and f"def {test}(" in ag.tests[question], test
         assert test not in failed, (test, row["notes"])
-    assert "hidden test_q3" not in failed and "hidden test_q5" not in failed, row["notes"]
+        assert f"hidden test_{question}" not in failed, row["notes"]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_public_tests_check_values_at_another_temperature(generated, name):
-    """At least one public test per assignment makes a model with T != 1 (or the notebook's own T)."""
+    """At least one public test per assignment makes a model with T != 1 (or the notebook's own T);
+    an assignment without a temperature has a slip proof whose public test plays that part."""
     student = _read(assignments.student_notebook(name, generated[name]))
     public = "\n".join(student["metadata"]["otter"]["tests"].values())
-    if name in SLIP_CAUGHT_BY:  # no temperature: the public test that plays its part
-        assert f"def {SLIP_CAUGHT_BY[name]}(" in public
-    elif name in SLIPS:
+    assert name in AT_ANOTHER_TEMPERATURE or name in SLIP_CAUGHT_BY, \
+        f"{name}: neither a public test at T != 1 nor a slip proof whose public test plays its part"
+    if name in AT_ANOTHER_TEMPERATURE:
         assert re.search(r"T=(?!1\.0\b|1\b)\d", public) or "T = " in public
+    if name in SLIP_CAUGHT_BY:
+        assert name in SLIPS and f"def {SLIP_CAUGHT_BY[name]}(" in public
 
 
 # ---------------------------------------------------------------------------

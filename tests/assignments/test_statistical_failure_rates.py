@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import assignment_test_failure_rates as rates  # noqa: E402
 
-# The worst statistical test (cd-bars-and-stripes, question 4's hidden test), as measured by
+# The worst statistical test (cd-bars-and-stripes, question 4's value test), as measured by
 # ``python scripts/assignment_test_failure_rates.py cd-bars-and-stripes -n 1200 --jobs 2``:
 # 6 of 1200 correct submissions lost points (0.5 %; 95 % Wilson interval 0.23-1.1 %).
 MEASURED_FAILURES, MEASURED_TRIALS = 6, 1200
