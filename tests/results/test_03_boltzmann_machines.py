@@ -217,7 +217,7 @@ def test_838_encoder_is_not_reproduced():
     ever, distinct, final_solved, codes = [], [], [], []
     for seed in range(20):
         model = enc.encoder_machine(8, 3)
-        history = enc.train_paper(model, 4000, rng=seed, procedure=procedure,
+        history = enc.train_paper(model, n_updates=4000, rng=seed, procedure=procedure,
                                   record_every=50, track_G=False)
         ever.append(history.ever_solved)
         distinct.append(history.first_distinct is not None)
