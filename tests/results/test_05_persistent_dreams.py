@@ -204,7 +204,7 @@ def test_stronger_fast_weights_move_the_particles_further(digits, stored):
 
     def visited(dreamer, **kwargs):
         run = persistent_dreams(rbm, train, stored["pcd_chains"], dreamer, n_updates=150, rng=1, **kwargs)
-        return int(run["visited"][-1])
+        return int(run.visited[-1])
 
     assert visited("no learning") == 342
     assert visited("PCD") == 538
