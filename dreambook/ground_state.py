@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import exact
-from ._validation import check_binary
+from ._validation import check_binary, check_model
 from .models import BoltzmannMachine, FullyVisibleBM
 
 __all__ = ["energy_levels", "ground_states", "ground_state_statistics", "tempered_statistics",
@@ -33,9 +33,7 @@ __all__ = ["energy_levels", "ground_states", "ground_state_statistics", "tempere
 
 
 def _check_pairwise(model):
-    if not isinstance(model, (FullyVisibleBM, BoltzmannMachine)):
-        raise TypeError("model must be a FullyVisibleBM or a BoltzmannMachine, got "
-                        f"{type(model).__name__}")
+    check_model(model, (FullyVisibleBM, BoltzmannMachine))
 
 
 def _tie_tolerance(energies) -> float:

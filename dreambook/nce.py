@@ -56,7 +56,8 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit, logsumexp
 
 from . import exact
-from ._validation import as_generator, check_binary, check_finite_array, check_positive_float, check_positive_int
+from ._validation import (as_generator, check_binary, check_finite_array, check_model, check_positive_float,
+                          check_positive_int)
 from .models import FullyVisibleBM
 
 __all__ = [
@@ -102,8 +103,7 @@ def pair_features(X) -> np.ndarray:
 
 def model_to_params(model: FullyVisibleBM) -> np.ndarray:
     r"""The parameter vector :math:`\theta = ((W_{ij})_{i<j}, b)` of a fully visible BM."""
-    if not isinstance(model, FullyVisibleBM):
-        raise TypeError(f"model must be a FullyVisibleBM, got {type(model).__name__}")
+    check_model(model, FullyVisibleBM)   # symmetric, zero diagonal, finite: the upper triangle is all of W
     i, j = np.triu_indices(model.n_units, k=1)
     return np.concatenate([model.W[i, j], model.b])
 

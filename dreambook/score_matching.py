@@ -55,7 +55,8 @@ from scipy.linalg import solve_continuous_lyapunov
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from ._validation import as_generator, check_binary, check_finite_array, check_positive_float, check_positive_int
+from ._validation import (as_generator, check_binary, check_finite_array, check_model, check_positive_float,
+                          check_positive_int)
 from .models import FullyVisibleBM
 
 __all__ = [
@@ -143,8 +144,7 @@ def ratio_matching_objective(model: FullyVisibleBM, data) -> float:
     flipped; it equals :math:`(2x_i-1)u_i(x)` because the energy changes by the
     local field :math:`u_i` when bit *i* turns on (T = 1).
     """
-    if not isinstance(model, FullyVisibleBM):
-        raise TypeError(f"model must be a FullyVisibleBM, got {type(model).__name__}")
+    check_model(model, FullyVisibleBM)
     if model.T != 1.0:
         raise ValueError(f"model must have temperature T = 1, got {model.T}")
     X = check_binary(data, "data", n_units=model.n_units)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from dreambook import encoder as enc, states, training
-from dreambook import exact, hopfield, learning, phases, sampling, wake_sleep
+from dreambook import exact, ground_state, hopfield, learning, nce, phases, sampling, score_matching, wake_sleep
 from dreambook._validation import check_binary, check_finite_array
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, HelmholtzMachine, HopfieldNetwork
 
@@ -82,6 +82,11 @@ REFUSED = [
     ("parameter replaced by a list", lambda: exact.log_partition(_listed_fv()), r"W must be a float64 numpy array"),
     ("hopfield asymmetric", lambda: hopfield.relax(_hop_asym(), np.ones(4), rng=0), r"W must be symmetric"),
     ("encoder asymmetric", lambda: enc.evaluate(_encoder_asym()), r"W must be symmetric"),
+    # formerly a number: ratio matching 0.803 for an asymmetric W, NaN for NaN weights; NCE read the upper triangle
+    ("ratio matching asymmetric", lambda: score_matching.ratio_matching_objective(_fv_asym(), X4), r"W must be symmetric"),
+    ("ratio matching NaN", lambda: score_matching.ratio_matching_objective(_fv_nan(), X4), r"W must contain only finite"),
+    ("NCE parameters asymmetric", lambda: nce.model_to_params(_fv_asym()), r"W must be symmetric"),
+    ("ground states asymmetric", lambda: ground_state.ground_states(_fv_asym()), r"W must be symmetric"),
     ("helmholtz NaN dream", lambda: _helmholtz_nan().dream(3, rng=0), r"generative_weights\[0\] must contain only finite"),
     ("wake_sleep NaN", lambda: wake_sleep.sleep_step(_helmholtz_nan(), 3, 0.1, rng=0), r"must contain only finite"),
     # complex data: formerly the imaginary part was dropped
