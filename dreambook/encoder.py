@@ -570,26 +570,33 @@ def evaluate(model, p_data=None) -> EncoderReport:
 # ---------------------------------------------------------------------------
 # Sampled statistics: the paper's procedure
 # ---------------------------------------------------------------------------
+def _free_units(model, clamp) -> np.ndarray:
+    return np.ones(model.n_units, dtype=bool) if clamp is None else ~clamp
+
+
 def _anneal(model, x, schedule, rng, scan, clamp=None) -> np.ndarray:
-    """One Gibbs sweep per temperature of ``schedule``, runs of equal temperatures batched."""
+    """One Gibbs sweep per temperature of ``schedule``, runs of equal temperatures batched.
+
+    The same chains as :func:`dreambook.sampling.gibbs_chain` (same arithmetic, same
+    random numbers), without re-validating the model at every call: the callers
+    check it once. ``x`` (2-d, float) is updated in place and returned.
+    """
+    free = _free_units(model, clamp)
     start = 0
     while start < len(schedule):
         stop = start
         while stop < len(schedule) and schedule[stop] == schedule[start]:
             stop += 1
-        x = sampling.gibbs_chain(
-            model, x, stop - start, rng, T=schedule[start], scan=scan, clamp=clamp, record=False
-        )
+        x = sampling._run_sweeps(model.W, model.b, x, schedule[start], free, scan,
+                                 stop - start, rng, record=False)
         start = stop
     return x
 
 
 def _counted_statistics(model, x, rng, procedure, clamp=None) -> dict:
     """Co-occurrence frequencies over ``n_stat_sweeps`` sweeps at the final temperature."""
-    trace = sampling.gibbs_chain(
-        model, x, procedure.n_stat_sweeps, rng, T=procedure.T_final, scan=procedure.scan,
-        clamp=clamp, record=True,
-    )
+    trace = sampling._run_sweeps(model.W, model.b, x, procedure.T_final, _free_units(model, clamp),
+                                 procedure.scan, procedure.n_stat_sweeps, rng, record=True)
     return model.sufficient_statistics(trace.reshape(-1, model.n_units))
 
 

@@ -38,7 +38,14 @@ import numpy as np
 
 from ._special import logsumexp
 from . import exact
-from ._validation import check_binary, check_model, check_positive_float, check_positive_int
+from ._validation import (
+    as_generator,
+    check_binary,
+    check_finite_array,
+    check_model,
+    check_positive_float,
+    check_positive_int,
+)
 from .models import FullyVisibleBM
 from .states import all_states, pack_pairs, pair_features, unpack_pairs
 
@@ -47,6 +54,7 @@ __all__ = [
     "negative_step",
     "both_step",
     "alternate_phases",
+    "alternate_sampled_phases",
     "periodic_orbit",
     "OrbitResult",
     "fit_maximum_likelihood",
@@ -145,6 +153,16 @@ class _Coordinates:
         return float(logsumexp(self.S @ theta / self.T))
 
 
+def _step_sizes(lr, n_cycles: int) -> np.ndarray:
+    """One learning rate per cycle: a positive float repeated, or a positive array of length n_cycles."""
+    if np.ndim(lr) == 0:
+        return np.full(n_cycles, check_positive_float(lr, "lr"))
+    rates = check_finite_array(lr, "lr", shape=(n_cycles,))
+    if np.any(rates <= 0):
+        raise ValueError("lr must be positive: every cycle's learning rate must be > 0")
+    return rates
+
+
 def _night(coords, theta, lr, block, jacobian: bool):
     """``block`` dream steps from ``theta``; optionally the Jacobian of the whole night."""
     scale = lr / coords.T
@@ -172,13 +190,19 @@ def alternate_phases(model, data, lr, block, n_cycles):
     :math:`\eta B` the parameters travel far during the day and the night
     must bring them back. :func:`periodic_orbit` finds where the cycles settle.
 
+    A learning rate that changes from cycle to cycle, :math:`\eta_t` for
+    cycle :math:`t` (constant within the cycle), is passed as an array: with
+    a step that diminishes to zero (and sums to infinity) this is the cyclic
+    incremental-gradient method that converges to the maximum (Bertsekas,
+    *Math. Program.* 129, 2011).
+
     Parameters
     ----------
     model : FullyVisibleBM
         Modified in place; at most :data:`MAX_UNITS` units.
     data : array_like of shape (n_samples, n_units)
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    lr : float or array_like of shape (n_cycles,)
+        Learning rate :math:`\eta > 0`, or one learning rate per cycle.
     block : int
         Updates per phase, :math:`B \ge 1`.
     n_cycles : int
@@ -189,19 +213,112 @@ def alternate_phases(model, data, lr, block, n_cycles):
     numpy.ndarray of shape (n_cycles,)
         Mean exact log-likelihood (nats per example) at the end of each night,
         ``-inf`` once the parameters are no longer finite.
+
+    Examples
+    --------
+    Two cycles at 0.2 and then 0.1 are two single-rate runs, one after the other:
+
+    >>> data = [[1, 1, 0], [0, 1, 1], [1, 1, 1], [0, 0, 0], [1, 0, 1]]
+    >>> a, b = FullyVisibleBM.zeros(3), FullyVisibleBM.zeros(3)
+    >>> both = alternate_phases(a, data, [0.2, 0.1], 2, 2)
+    >>> first = alternate_phases(b, data, 0.2, 2, 1)
+    >>> second = alternate_phases(b, data, 0.1, 2, 1)
+    >>> bool(np.allclose(both, [first[0], second[0]]) and np.allclose(a.W, b.W))
+    True
     """
     coords = _Coordinates(model, "alternate_phases")
-    lr = check_positive_float(lr, "lr")
     block = check_positive_int(block, "block")
     n_cycles = check_positive_int(n_cycles, "n_cycles")
+    rates = _step_sizes(lr, n_cycles)
     data = check_binary(data, "data", model.n_units)
     s_data = coords.statistics(data).mean(axis=0)  # the wake statistics never change
     theta = coords.pack(model)
     out = np.full(n_cycles, -np.inf)
     with np.errstate(over="ignore", invalid="ignore"):
-        for cycle in range(n_cycles):
-            theta = theta + block * lr / coords.T * s_data  # B identical wake steps
-            theta, _ = _night(coords, theta, lr, block, jacobian=False)
+        for cycle, rate in enumerate(rates):
+            theta = theta + block * rate / coords.T * s_data  # B identical wake steps
+            theta, _ = _night(coords, theta, rate, block, jacobian=False)
+            if not np.all(np.isfinite(theta)):
+                break
+            out[cycle] = theta @ s_data / coords.T - coords.log_partition(theta)
+    coords.unpack(theta, model)
+    return out
+
+
+def alternate_sampled_phases(model, data, lr, block, n_cycles, n_samples, rng):
+    r"""Alternate phases as :func:`alternate_phases`, each step estimated from samples.
+
+    Each wake step uses the mean statistics of ``n_samples`` training examples
+    drawn uniformly with replacement (a minibatch), and each dream step the
+    mean statistics of ``n_samples`` independent exact samples of the current
+    model (drawn by enumeration, as :func:`dreambook.exact.sample` does):
+
+    .. math::
+
+        \theta \leftarrow \theta + \frac{\eta_t}{T}\,\frac1S\sum_{k=1}^S s(x^{(k)}),\quad
+        x^{(k)} \sim \text{data};\qquad
+        \theta \leftarrow \theta - \frac{\eta_t}{T}\,\frac1S\sum_{k=1}^S s(\tilde x^{(k)}),\quad
+        \tilde x^{(k)} \sim p_\theta .
+
+    Both estimates are unbiased, so a cycle follows the exact cycle of
+    :func:`alternate_phases` on average, plus zero-mean noise whose variance
+    falls like :math:`1/S`. A day draws its ``block`` minibatches, then the
+    night its ``block`` sets of dreams, all from ``rng``.
+
+    Parameters
+    ----------
+    model : FullyVisibleBM
+        Modified in place; at most :data:`MAX_UNITS` units.
+    data : array_like of shape (n_examples, n_units)
+    lr : float or array_like of shape (n_cycles,)
+        Learning rate :math:`\eta > 0`, or one learning rate per cycle.
+    block : int
+        Updates per phase, :math:`B \ge 1`.
+    n_cycles : int
+        Number of day-night cycles.
+    n_samples : int
+        Examples per wake step and dreams per dream step, :math:`S \ge 1`.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_cycles,)
+        Mean exact log-likelihood of all of ``data`` (nats per example) at
+        the end of each night, ``-inf`` once the parameters are no longer finite.
+
+    Examples
+    --------
+    With every example and many dreams per step, a cycle is close to the exact one:
+
+    >>> data = [[1, 1, 0], [0, 1, 1], [1, 1, 1], [0, 0, 0], [1, 0, 1]]
+    >>> exact_end = alternate_phases(FullyVisibleBM.zeros(3), data, 0.1, 2, 50)
+    >>> noisy_end = alternate_sampled_phases(FullyVisibleBM.zeros(3), data, 0.1, 2, 50,
+    ...                                      n_samples=20000, rng=0)
+    >>> bool(abs(noisy_end[-1] - exact_end[-1]) < 1e-3)
+    True
+    """
+    coords = _Coordinates(model, "alternate_sampled_phases")
+    block = check_positive_int(block, "block")
+    n_cycles = check_positive_int(n_cycles, "n_cycles")
+    rates = _step_sizes(lr, n_cycles)
+    n_samples = check_positive_int(n_samples, "n_samples")
+    rng = as_generator(rng)
+    data = check_binary(data, "data", model.n_units)
+    s_rows = coords.statistics(data)
+    s_data = s_rows.mean(axis=0)
+    theta = coords.pack(model)
+    out = np.full(n_cycles, -np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for cycle, rate in enumerate(rates):
+            scale = rate / coords.T
+            for _ in range(block):
+                batch = rng.integers(len(s_rows), size=n_samples)
+                theta = theta + scale * s_rows[batch].mean(axis=0)
+            for _ in range(block):
+                p = coords.probabilities(theta)
+                cdf = np.cumsum(p)
+                dreams = np.searchsorted(cdf / cdf[-1], rng.random(n_samples), side="right")
+                theta = theta - scale * coords.S[np.minimum(dreams, len(p) - 1)].mean(axis=0)
             if not np.all(np.isfinite(theta)):
                 break
             out[cycle] = theta @ s_data / coords.T - coords.log_partition(theta)

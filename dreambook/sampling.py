@@ -189,13 +189,23 @@ def gibbs_chain(model, x0, n_sweeps, rng, T=None, scan="sequential", clamp=None,
     x, was_1d = _states(x0, model.n_units, "x0")
     free = ~_check_clamp(clamp, model.n_units)
     record = check_bool(record, "record")
+    out = _run_sweeps(model.W, model.b, x, T, free, scan, n_sweeps, rng, record)
+    return out[..., 0, :] if was_1d else out
+
+
+def _run_sweeps(W, b, x, T, free, scan, n_sweeps, rng, record):
+    """The loop of :func:`gibbs_chain` on checked inputs (``x`` 2-d, updated in place).
+
+    For callers that have validated the model once and run many short chains
+    (the 1985 procedure of :mod:`dreambook.encoder`); the same arithmetic and
+    the same random numbers as :func:`gibbs_chain`.
+    """
     trace = np.empty((n_sweeps,) + x.shape) if record else None
     for t in range(n_sweeps):
-        _sweep_inplace(model.W, model.b, x, T, _sweep_order(model.n_units, free, scan, rng), rng)
+        _sweep_inplace(W, b, x, T, _sweep_order(len(b), free, scan, rng), rng)
         if record:
             trace[t] = x
-    out = trace if record else x
-    return out[..., 0, :] if was_1d else out
+    return trace if record else x
 
 
 # ---------------------------------------------------------------------------

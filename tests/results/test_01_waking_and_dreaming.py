@@ -128,6 +128,10 @@ def test_wake_only_collapses_onto_all_on_at_the_predicted_rates(setup):
     ll_slope = (record[2, 0] - record[1, 0]) / 80
     assert log_z_slope == pytest.approx(0.1 * total, rel=2e-3)     # exercise ch1-ex-wake-z
     assert ll_slope == pytest.approx(0.1 * (norm2 - total), rel=2e-3)
+    # The measured values the solution of ch1-ex-wake-z quotes, as it prints them.
+    assert f"{record[1, 1]:.1f} {record[2, 1]:.1f}" == "520.7 651.7"       # log Z, steps 320 and 400
+    assert f"{record[1, 0]:.1f} {record[2, 0]:.1f}" == "-246.6 -310.4"     # log-likelihood
+    assert f"{log_z_slope:.3f} {ll_slope:.3f}" == "1.637 -0.797"          # per step
     assert np.max(np.abs(model.W)) > 10 * np.max(np.abs(setup[2].W))  # grows without bound
 
 
@@ -224,3 +228,47 @@ def test_large_learning_rate_rhythm_is_repelling_and_alternates(setup):
     # A period-two rhythm: nights alternate between two gaps more than a nat apart.
     assert np.ptp(last[::2]) < 0.01 and np.ptp(last[1::2]) < 0.01
     assert abs(last[0] - last[1]) > 1.0
+
+
+def test_decaying_steps_and_sampled_phases_from_the_rhythm(setup):
+    """'What the map does and does not say': lr 0.2, B 4, from the rhythm; lr_t = 0.2/sqrt(t)
+    on day t, and phases sampled from S = 10 examples or dreams per step (seeds as in the chapter)."""
+    _, data, ml, ll_ml, _ = setup
+    lr, B, days, S = 0.2, 4, 1000, 10
+    decaying = lr / np.sqrt(np.arange(1, days + 1))
+    rhythm = first_order_guess(setup, lr, B)
+    phases.periodic_orbit(rhythm, data, lr, B)
+    at = np.array([10, 100, 1000]) - 1
+
+    exact_decay = ll_ml - phases.alternate_phases(rhythm.copy(), data, decaying, B, days)
+    assert [f"{g:.3g}" for g in exact_decay[at]] == ["0.156", "0.0267", "0.0123"]  # as printed
+    law = (decaying * (B + 1)) ** 2 * sCs(setup) / 8
+    assert [f"{g:.3g}" for g in law[at]] == ["0.116", "0.0116", "0.00116"]
+    # 1/t decays faster and leaves more behind after 1000 days (0.019 vs 0.012).
+    one_over_t = ll_ml - phases.alternate_phases(rhythm.copy(), data, lr / np.arange(1, days + 1), B, days)
+    assert f"{one_over_t[-1]:.2g}" == "0.019"
+    # What remains after 1000 days lies along directions of small curvature (eigenvalues of C
+    # below 0.03): more than nine tenths of the quadratic gap, while the rest is about the law.
+    model = rhythm.copy()
+    phases.alternate_phases(model, data, decaying, B, days)
+    iu = np.triu_indices(10, k=1)
+    delta = np.hstack([(model.W - ml.W)[iu], model.b - ml.b])
+    eigenvalues, vectors = np.linalg.eigh(phases.statistics_covariance(ml))
+    parts = eigenvalues * (vectors.T @ delta) ** 2 / 2
+    slow = eigenvalues < 0.03
+    assert parts[slow].sum() > 0.9 * exact_decay[-1]
+    assert parts[~slow].sum() < 0.1 * exact_decay[-1]
+
+    sampled_decay = ll_ml - phases.alternate_sampled_phases(rhythm.copy(), data, decaying, B, days,
+                                                            n_samples=S, rng=1)
+    assert [f"{g:.2g}" for g in sampled_decay[at]] == ["0.21", "0.039", "0.015"]
+    constant = ll_ml - phases.alternate_sampled_phases(rhythm.copy(), data, lr, B, 300, n_samples=S, rng=2)
+    assert f"{constant[100:].mean():.2f} {constant[100:].std():.2f}" == "0.75 0.14"
+    # Not the luck of one seed: with other seeds the constant-step nights still end worse than
+    # exact ones, and the decaying step still brings the sampled gap within 0.01 of the exact one.
+    for seed in (3, 4):
+        other = ll_ml - phases.alternate_sampled_phases(rhythm.copy(), data, lr, B, 300, n_samples=S, rng=seed)
+        assert other[100:].mean() > 0.704 + 0.02
+        other = ll_ml - phases.alternate_sampled_phases(rhythm.copy(), data, decaying, B, days,
+                                                        n_samples=S, rng=seed)
+        assert 0 < other[-1] - exact_decay[-1] < 0.01

@@ -110,6 +110,86 @@ def test_alternate_phases_reports_minus_inf_after_overflow():
     assert np.all(ends == -np.inf)
 
 
+def test_a_schedule_of_learning_rates_is_one_cycle_at_each_rate():
+    schedule = 0.3 / np.sqrt(np.arange(1, 6))
+    scheduled, stepwise = FullyVisibleBM.random(4, rng=6), FullyVisibleBM.random(4, rng=6)
+    ends = phases.alternate_phases(scheduled, DATA4, schedule, 3, n_cycles=5)
+    reference = [phases.alternate_phases(stepwise, DATA4, rate, 3, n_cycles=1)[0] for rate in schedule]
+    np.testing.assert_allclose(ends, reference, atol=1e-12)
+    np.testing.assert_allclose(as_vector(scheduled), as_vector(stepwise), atol=1e-12)
+
+
+@pytest.mark.parametrize("lr, match", [([0.1, 0.2], "shape"), ([0.1, 0.0, 0.1], "positive"),
+                                       ([0.1, np.nan, 0.1], "finite")])
+def test_a_schedule_must_give_one_positive_rate_per_cycle(lr, match):
+    for call in (lambda: phases.alternate_phases(FullyVisibleBM.zeros(4), DATA4, lr, 1, 3),
+                 lambda: phases.alternate_sampled_phases(FullyVisibleBM.zeros(4), DATA4, lr, 1, 3, 5, rng=0)):
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+def test_sampled_dream_step_is_unbiased():
+    """With identical examples the wake step is exact, so one cycle with B = 1 is one noisy
+    dream step from a known point: its mean over many runs is the exact cycle (z < 5)."""
+    data = np.tile([[1.0, 0.0, 1.0, 1.0]], (3, 1))
+    start = FullyVisibleBM.random(4, rng=7, scale=0.5)
+    target = start.copy()
+    phases.alternate_phases(target, data, 0.3, 1, 1)
+    rng = np.random.default_rng(8)
+    ends = []
+    for _ in range(3000):
+        model = start.copy()
+        phases.alternate_sampled_phases(model, data, 0.3, 1, 1, n_samples=3, rng=rng)
+        ends.append(as_vector(model))
+    ends = np.array(ends)
+    z = (ends.mean(axis=0) - as_vector(target)) / (ends.std(axis=0, ddof=1) / np.sqrt(len(ends)))
+    assert np.all(np.abs(z) < 5)
+    assert np.all(ends.std(axis=0) > 0)  # and it is noisy
+
+
+def test_a_small_sampled_cycle_is_the_exact_cycle_on_average():
+    """Both phases sampled, B = 2: the dream steps start from noisy points, which biases the
+    mean only at order lr**3 (1e-9 here), far below the standard error (z < 5)."""
+    start = FullyVisibleBM.random(4, rng=9, scale=0.5)
+    target = start.copy()
+    phases.alternate_phases(target, DATA4, 1e-3, 2, 1)
+    rng = np.random.default_rng(10)
+    ends = []
+    for _ in range(3000):
+        model = start.copy()
+        phases.alternate_sampled_phases(model, DATA4, 1e-3, 2, 1, n_samples=2, rng=rng)
+        ends.append(as_vector(model))
+    ends = np.array(ends)
+    z = (ends.mean(axis=0) - as_vector(target)) / (ends.std(axis=0, ddof=1) / np.sqrt(len(ends)))
+    assert np.all(np.abs(z) < 5)
+
+
+def test_sampled_phases_approach_the_exact_cycles_and_are_reproducible():
+    exact_ends = phases.alternate_phases(FullyVisibleBM.zeros(4), DATA4, 0.1, 2, 30)
+    many = phases.alternate_sampled_phases(FullyVisibleBM.zeros(4), DATA4, 0.1, 2, 30, 20000, rng=3)
+    np.testing.assert_allclose(many, exact_ends, atol=2e-3)
+    few_a = phases.alternate_sampled_phases(FullyVisibleBM.zeros(4), DATA4, 0.1, 2, 30, 5, rng=3)
+    few_b = phases.alternate_sampled_phases(FullyVisibleBM.zeros(4), DATA4, 0.1, 2, 30, 5,
+                                            rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(few_a, few_b)
+    assert np.max(np.abs(few_a - exact_ends)) > 1e-2
+
+
+def test_sampled_phases_validate_their_arguments():
+    model = FullyVisibleBM.zeros(4)
+    with pytest.raises(TypeError, match="None"):
+        phases.alternate_sampled_phases(model, DATA4, 0.1, 1, 1, 5, rng=None)
+    with pytest.raises(ValueError, match="n_samples"):
+        phases.alternate_sampled_phases(model, DATA4, 0.1, 1, 1, 0, rng=0)
+    with pytest.raises(ValueError, match="block"):
+        phases.alternate_sampled_phases(model, DATA4, 0.1, 0, 1, 5, rng=0)
+    with pytest.raises(ValueError, match="columns"):
+        phases.alternate_sampled_phases(FullyVisibleBM.zeros(3), DATA4, 0.1, 1, 1, 5, rng=0)
+    with np.errstate(all="ignore"):
+        ends = phases.alternate_sampled_phases(FullyVisibleBM.zeros(3), DATA4[:, :3], 1e308, 2, 3, 5, rng=0)
+    assert np.all(ends == -np.inf)
+
+
 def test_periodic_orbit_with_one_step_a_day_is_known_in_closed_form():
     ml = ml_fit(DATA4)
     model = FullyVisibleBM.zeros(4)
@@ -212,6 +292,7 @@ def test_statistics_covariance_matches_brute_force_and_the_hessian(T):
     lambda m: phases.negative_step(m, 0.1),
     lambda m: phases.both_step(m, DATA4, 0.1),
     lambda m: phases.alternate_phases(m, DATA4, 0.1, 1, 1),
+    lambda m: phases.alternate_sampled_phases(m, DATA4, 0.1, 1, 1, 5, rng=0),
     lambda m: phases.periodic_orbit(m, DATA4, 0.1, 1),
     lambda m: phases.fit_maximum_likelihood(m, DATA4),
     lambda m: phases.statistics_covariance(m),
