@@ -150,7 +150,7 @@ def test_without_noisy_clamping_the_weights_grow_faster():
     for name, procedure in [("no noise", enc.PAPER.replace(p_flip_on=0.0, p_flip_off=0.0)),
                             ("paper", enc.PAPER)]:
         largest[name] = np.median([
-            enc.train_paper(enc.encoder_machine(), 200, rng=seed, procedure=procedure,
+            enc.train_paper(enc.encoder_machine(), n_updates=200, rng=seed, procedure=procedure,
                             record_every=200, track_G=False).max_abs_weight[-1]
             for seed in range(1, 5)
         ])
