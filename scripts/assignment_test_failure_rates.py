@@ -252,7 +252,7 @@ MODEL_CHECKS = {
         "test_q3_samples": ["atol=0.05"],
         "test_q3_hidden_samples_follow_model": ["chi_square_test(samples, exact.probabilities(model))[1] > 1e-4"],
         "test_q4_hidden_uniform": ["p_value_uniform < 1e-6"],
-        "test_q5_hidden_burn_in": ["p_values[1] < 1e-6", "p_values[300] > 1e-4"],
+        "test_q5_burn_in": ["p_values[1] < 1e-6", "p_values[300] > 1e-4"],
     },
     "pcd-and-ais": {
         "test_q2_unbiased": ["< 4 * se"],
@@ -369,7 +369,7 @@ def gibbs_trials(start: int, count: int) -> list[dict]:
             "test_q3_samples": bool(np.allclose(q3[j].mean(axis=0), marginals, atol=0.05)),
             "test_q3_hidden_samples_follow_model": bool(chi_square_test(q3[j], p3)[1] > 1e-4),
             "test_q4_hidden_uniform": bool(chi_square_test(q3[j], np.full(32, 1 / 32))[1] < 1e-6),
-            "test_q5_hidden_burn_in": bool(chi_square_test(q5_1[j], p5)[1] < 1e-6
+            "test_q5_burn_in": bool(chi_square_test(q5_1[j], p5)[1] < 1e-6
                                            and chi_square_test(q5_300[j], p5)[1] > 1e-4),
         })
     return out
