@@ -81,7 +81,7 @@ class BlockLengthExplorer(Explorer):
         if len(self.colors) < len(self.conditions):
             raise ValueError("at most 5 conditions can be shown")
 
-        fig = new_figure(7.6, 3.3)
+        fig = new_figure(6.6, 2.9)  # small enough for chapter 9's 1.5 MB of stored states
         self.ax_b, self.ax_s = fig.subplots(1, 2, width_ratios=[1.5, 1])
         x = np.arange(len(self.blocks))
         for c, (lr, m) in enumerate(self.conditions):
