@@ -267,7 +267,7 @@ def test_weight_decay_table_of_the_exercise():
         total = 14 * history.log_likelihood
         best = int(np.argmax(total))
         assert total[best] == pytest.approx(peak, abs=0.05), decay
-        assert int(history.updates[best]) == at, decay
+        assert int(history.n_updates[best]) == at, decay
         assert total[-1] == pytest.approx(final, abs=0.05), decay
         assert np.linalg.norm(model.W) == pytest.approx(w_norm, abs=0.05), decay
     # without decay (the chapter's stored seed 0): peak -42.4, end -49.3, ||W|| 37.8
