@@ -50,6 +50,7 @@ from .models import FullyVisibleBM
 from .states import all_states, pack_pairs, pair_features, unpack_pairs
 
 __all__ = [
+    "cycle_average",
     "positive_step",
     "negative_step",
     "both_step",
@@ -339,6 +340,26 @@ class OrbitResult(NamedTuple):
     spectral_radius: float
     #: Newton iterations taken.
     n_iter: int
+
+
+def cycle_average(model, data, lr, block) -> FullyVisibleBM:
+    r"""The parameters averaged over the :math:`2B` points of one day-night cycle from ``model``.
+
+    One cycle is ``block`` :func:`positive_step` calls, then ``block``
+    :func:`negative_step` calls; the result is the machine with the mean of the
+    :math:`2B` parameter values after each step. ``model`` is not modified. Started
+    on the rhythm (:func:`periodic_orbit`), this is the cycle-averaged model.
+    """
+    _check_fully_visible(model, "cycle_average")
+    block = check_positive_int(block, "block")
+    walker, visited = model.copy(), []
+    for step in range(2 * block):
+        if step < block:
+            positive_step(walker, data, lr)
+        else:
+            negative_step(walker, lr)
+        visited.append((walker.W.copy(), walker.b.copy()))
+    return FullyVisibleBM(np.mean([W for W, _ in visited], axis=0), np.mean([b for _, b in visited], axis=0))
 
 
 def periodic_orbit(model, data, lr, block, tol: float = 1e-10, max_iter: int = 40) -> OrbitResult:

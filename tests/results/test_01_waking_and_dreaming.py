@@ -162,11 +162,7 @@ def test_cycle_averaged_parameters_are_much_closer_than_the_end_of_night(setup):
     model = first_order_guess(setup, lr, B)
     phases.periodic_orbit(model, data, lr, B, max_iter=20)
     end_of_night = ll_ml - exact.log_likelihood(model, data)
-    points = []
-    for step in [phases.positive_step] * B + [phases.negative_step] * B:
-        step(model, data, lr) if step is phases.positive_step else step(model, lr)
-        points.append({key: value.copy() for key, value in model.params.items()})
-    average = FullyVisibleBM(np.mean([p["W"] for p in points], axis=0), np.mean([p["b"] for p in points], axis=0))
+    average = phases.cycle_average(model, data, lr, B)
     assert end_of_night == pytest.approx(0.70, abs=0.005)
     assert ll_ml - exact.log_likelihood(average, data) == pytest.approx(0.054, abs=0.0005)
 
