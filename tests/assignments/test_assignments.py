@@ -417,16 +417,36 @@ def _recording_slots():
 
 
 def _left_behind(uids, ended: float) -> list:
-    """Processes of ``uids`` started before ``ended`` (a later one is another grader's, reusing a uid)."""
+    """Processes of ``uids`` that outlived their grader: started before ``ended``, on a free slot.
+
+    A uid whose slot is still held belongs to a submission being graded right
+    now (the other batches run beside the hostile one), so its processes are
+    not leftovers. The slot's lock is held while its processes are listed, so
+    no grader can take the uid meanwhile; a process started after ``ended`` is
+    another grader's, reusing the uid.
+    """
+    import fcntl
+    import tempfile
+
     import psutil
 
+    folder = Path(tempfile.gettempdir()) / f"dreambook-grade-slots-{os.getuid()}"
     left = []
-    for pid, cmd in _sandbox_processes(uids):
+    for uid in sorted(uids):
+        fd = os.open(folder / f"{uid - sandbox.UID_BASE}.lock", os.O_CREAT | os.O_RDWR, 0o600)
         try:
-            if psutil.Process(pid).create_time() <= ended:
-                left.append((pid, cmd))
-        except psutil.Error:
-            pass
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a grader holds this uid now
+            for pid, cmd in _sandbox_processes({uid}):
+                try:
+                    if psutil.Process(pid).create_time() <= ended:
+                        left.append((pid, cmd))
+                except psutil.Error:
+                    pass
+        finally:
+            os.close(fd)
     return left
 
 
