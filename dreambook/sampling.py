@@ -103,8 +103,8 @@ def _sweep_inplace(W, b, x, T, order, rng) -> None:
         x[:, i] = (uniforms[:, k] < sigmoid(u_i / T)).astype(np.float64)
 
 
-def _sweep_order(n: int, free: np.ndarray, scan: str, rng) -> np.ndarray:
-    """The units one sweep updates, in order.
+def _sweep_order(units: np.ndarray, scan: str, rng) -> np.ndarray:
+    """The units one sweep updates, in order, from the free ``units`` (index order, e.g. ``np.flatnonzero(free)``).
 
     ``"sequential"``: every free unit once, in index order; ``"random"``: every
     free unit once, in a fresh random order; ``"probes"``: as many probes as
@@ -112,7 +112,6 @@ def _sweep_order(n: int, free: np.ndarray, scan: str, rng) -> np.ndarray:
     (the time unit of Ackley, Hinton & Sejnowski 1985: each unit gets one
     chance to change *on average*; some get none, some several).
     """
-    units = np.flatnonzero(free)
     if scan == "random":
         return rng.permutation(units)
     if scan == "probes":
@@ -167,7 +166,7 @@ def gibbs_sweep(model, x, rng, T=None, scan="sequential", clamp=None):
     scan = _check_scan(scan)
     x, was_1d = _states(x, model.n_units, "x")
     free = ~_check_clamp(clamp, model.n_units)
-    _sweep_inplace(model.W, model.b, x, T, _sweep_order(model.n_units, free, scan, rng), rng)
+    _sweep_inplace(model.W, model.b, x, T, _sweep_order(np.flatnonzero(free), scan, rng), rng)
     return x[0] if was_1d else x
 
 
@@ -201,8 +200,9 @@ def _run_sweeps(W, b, x, T, free, scan, n_sweeps, rng, record):
     the same random numbers as :func:`gibbs_chain`.
     """
     trace = np.empty((n_sweeps,) + x.shape) if record else None
+    units = np.flatnonzero(free)
     for t in range(n_sweeps):
-        _sweep_inplace(W, b, x, T, _sweep_order(len(b), free, scan, rng), rng)
+        _sweep_inplace(W, b, x, T, _sweep_order(units, scan, rng), rng)
         if record:
             trace[t] = x
     return trace if record else x
@@ -389,11 +389,11 @@ def simulated_annealing(
     scan = _check_scan(scan)
     return_energies = check_bool(return_energies, "return_energies")
     x, was_1d = _states(x0, model.n_units, "x0")
-    free = np.ones(model.n_units, dtype=bool)
+    units = np.arange(model.n_units)
     energies = np.empty((len(schedule), x.shape[0]))
     for t, T in enumerate(schedule):
         for _ in range(sweeps_per_T):
-            order = _sweep_order(model.n_units, free, scan, rng)
+            order = _sweep_order(units, scan, rng)
             _sweep_inplace(model.W, model.b, x, T, order, rng)
         energies[t] = model.energy(x)
     if was_1d:

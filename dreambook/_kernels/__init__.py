@@ -34,6 +34,8 @@ The files:
 
 * :mod:`.primitives` -- the arithmetic above, shared by the kernels;
 * :mod:`.gibbs` -- block Gibbs chains (twin: :func:`dreambook.sampling.block_gibbs`);
+* :mod:`.boltzmann` -- single-site Gibbs sweeps of many Boltzmann machines in lockstep
+  (twin: :func:`dreambook.sampling.gibbs_chain`; used by :func:`dreambook.encoder.train_paper_population`);
 * :mod:`.training` -- minibatch CD/PCD/FPCD updates (twins: :mod:`dreambook.learning`);
 * :mod:`.ais` -- AIS log-weights (twin: :func:`dreambook.estimate.ais_log_weights`).
 """

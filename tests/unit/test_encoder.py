@@ -261,12 +261,41 @@ def test_train_paper_records_and_stops():
     assert solved.n_updates == [0] and solved.first_solved == 0 and solved.ever_solved
 
 
+@pytest.mark.parametrize("procedure", [enc.PAPER, enc.PAPER.replace(scan="probes", n_repeats=1)])
+def test_train_paper_population_is_train_paper_for_each_network(procedure):
+    seeds = [0, 3, 8]
+    readable = [enc.train_paper(enc.encoder_machine(), n_updates=25, rng=s, procedure=procedure,
+                                record_every=10, keep_weights=True) for s in seeds]
+    models = [enc.encoder_machine() for _ in seeds]
+    fast = enc.train_paper_population(models, n_updates=25, rngs=seeds, procedure=procedure,
+                                      record_every=10, keep_weights=True)
+    for r, f, model in zip(readable, fast, models):
+        assert f.n_updates == r.n_updates == [0, 10, 20, 25]
+        assert f.solved == r.solved and f.distinct == r.distinct and f.G == r.G
+        for a, b in zip(f.weights + f.biases, r.weights + r.biases):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(model.W, r.weights[-1])  # trained in place
+    assert len({f.G[-1] for f in fast}) == 3  # three different runs
+
+
+def test_train_paper_population_stops_each_network_on_its_own():
+    rngs = [np.random.default_rng(0), np.random.default_rng(1)]
+    solved, fresh = hand_made_solution(), enc.encoder_machine()
+    runs = enc.train_paper_population([solved, fresh], n_updates=20, rngs=rngs, record_every=10,
+                                      stop_when_solved=True)
+    assert runs[0].n_updates == [0] and runs[0].first_solved == 0
+    alone = enc.train_paper(enc.encoder_machine(), n_updates=20, rng=1, record_every=10, stop_when_solved=True)
+    assert runs[1].n_updates == alone.n_updates and runs[1].G == alone.G
+    assert rngs[0].random() == np.random.default_rng(0).random()  # the stopped network drew nothing
+
+
 # ---------------------------------------------------------------------------
 # Exact training and the population kernel
 # ---------------------------------------------------------------------------
 def test_population_kernel_matches_readable_functions():
     model = random_encoder(seed=8, scale=0.9, T=0.8)
     kernel = enc._Population(model, P_NOISY)
+    assert kernel.factorized  # no hidden-hidden weights: the hidden units are summed out in closed form
     theta = kernel.to_theta(model)
     states = exact.all_states(10)
     assert np.allclose(kernel._logits(theta[None])[0].T.ravel(), model.unnormalized_log_prob(states))
@@ -285,6 +314,7 @@ def test_population_kernel_with_hidden_hidden_connections():
     model = BoltzmannMachine.random(4, 3, rng=3, scale=1.0, T=1.2)
     p_data = np.random.default_rng(0).dirichlet(np.ones(16))
     kernel = enc._Population(model, p_data)
+    assert not kernel.factorized
     theta = kernel.to_theta(model)
     assert np.allclose(kernel._logits(theta[None])[0].T.ravel(),
                        model.unnormalized_log_prob(exact.all_states(7)))
@@ -380,6 +410,15 @@ BAD = [
     (lambda: enc.train_paper(enc.encoder_machine(), n_updates=1, rng=0, record_every=0), ValueError,
      "record_every must be"),
     (lambda: enc.train_paper(enc.encoder_machine(), 1, rng=0), TypeError, "positional"),
+    (lambda: enc.train_paper_population([], n_updates=1, rngs=[]), ValueError, "models must be a non-empty list"),
+    (lambda: enc.train_paper_population([enc.encoder_machine(), enc.encoder_machine(3, 2)], n_updates=1, rngs=[0, 1]),
+     ValueError, "models must all be encoders of one size"),
+    (lambda: enc.train_paper_population([enc.encoder_machine()], n_updates=1, rngs=[0, 1]), ValueError,
+     r"rngs must be a list with one generator or seed per network \(1\)"),
+    (lambda: enc.train_paper_population([enc.encoder_machine()] * 2, n_updates=1, rngs=[0, 1]), ValueError,
+     "models must be different networks"),
+    (lambda: enc.train_paper_population([enc.encoder_machine(), enc.encoder_machine()], n_updates=1,
+                                        rngs=[np.random.default_rng(0)] * 2), ValueError, "rngs must be different generators"),
     (lambda: enc.train_exact(enc.encoder_machine(), P_NOISY, update="adam"), ValueError, "update must be 'gradient' or 'sign'"),
     (lambda: enc.train_exact_population([], P_NOISY), ValueError, "seeds must contain at least one seed"),
     (lambda: diagnostics.success_rate(5, 3), ValueError, "successes must be at most trials=3"),
