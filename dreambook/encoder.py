@@ -772,6 +772,23 @@ def _check_record_every(record_every) -> int:
     return check_positive_int(record_every, "record_every")
 
 
+def _check_paper_run(model, n_updates, patterns, procedure, record_every, keep_weights, stop_when_solved,
+                     track_G) -> tuple:
+    """The checked settings of :func:`train_paper` (and its lockstep version), with the patterns and
+    the noisy training distribution they imply (None without ``track_G``)."""
+    v, _ = _encoder_shape(model)
+    n_updates = check_nonnegative_int(n_updates, "n_updates")
+    procedure = _check_procedure(procedure)
+    record_every = _check_record_every(record_every)
+    keep_weights = check_bool(keep_weights, "keep_weights")
+    stop_when_solved = check_bool(stop_when_solved, "stop_when_solved")
+    track_G = check_bool(track_G, "track_G")
+    patterns = encoder_patterns(v) if patterns is None else check_binary(
+        patterns, "patterns", n_units=model.n_visible, allow_1d=False)
+    p_data = noisy_distribution(patterns, procedure.p_flip_on, procedure.p_flip_off) if track_G else None
+    return n_updates, procedure, record_every, keep_weights, stop_when_solved, patterns, p_data
+
+
 def train_paper(model, *, n_updates, rng, patterns=None, procedure: Procedure = PAPER, record_every=10,
                 keep_weights=False, stop_when_solved=False, track_G=True) -> History:
     r"""Train an encoder network with the paper's sampled procedure (in place).
@@ -826,17 +843,9 @@ def train_paper(model, *, n_updates, rng, patterns=None, procedure: Procedure = 
     >>> history.n_updates
     [0, 10, 20]
     """
-    v, _ = _encoder_shape(model)
-    n_updates = check_nonnegative_int(n_updates, "n_updates")
     rng = as_generator(rng)
-    procedure = _check_procedure(procedure)
-    record_every = _check_record_every(record_every)
-    keep_weights = check_bool(keep_weights, "keep_weights")
-    stop_when_solved = check_bool(stop_when_solved, "stop_when_solved")
-    track_G = check_bool(track_G, "track_G")
-    patterns = encoder_patterns(v) if patterns is None else check_binary(
-        patterns, "patterns", n_units=model.n_visible, allow_1d=False)
-    p_data = noisy_distribution(patterns, procedure.p_flip_on, procedure.p_flip_off) if track_G else None
+    n_updates, procedure, record_every, keep_weights, stop_when_solved, patterns, p_data = _check_paper_run(
+        model, n_updates, patterns, procedure, record_every, keep_weights, stop_when_solved, track_G)
     columns = _recorder(keep_weights)
     report = _record(columns, 0, model, p_data)
     if stop_when_solved and report.solved:
@@ -934,21 +943,13 @@ def train_paper_population(models, *, n_updates, rngs, patterns=None, procedure:
         raise ValueError("models must all be encoders of one size (the same v, h and mask)")
     if len({id(m) for m in models}) != len(models):
         raise ValueError("models must be different networks (the same one appears twice)")
-    v, _ = shapes.pop()
     if not isinstance(rngs, (list, tuple)) or len(rngs) != len(models):
         raise ValueError(f"rngs must be a list with one generator or seed per network ({len(models)})")
     rngs = [as_generator(r, f"rngs[{k}]") for k, r in enumerate(rngs)]
     if len({id(r) for r in rngs}) != len(rngs):
         raise ValueError("rngs must be different generators, one per network")
-    n_updates = check_nonnegative_int(n_updates, "n_updates")
-    procedure = _check_procedure(procedure)
-    record_every = _check_record_every(record_every)
-    keep_weights = check_bool(keep_weights, "keep_weights")
-    stop_when_solved = check_bool(stop_when_solved, "stop_when_solved")
-    track_G = check_bool(track_G, "track_G")
-    patterns = encoder_patterns(v) if patterns is None else check_binary(
-        patterns, "patterns", n_units=models[0].n_visible, allow_1d=False)
-    p_data = noisy_distribution(patterns, procedure.p_flip_on, procedure.p_flip_off) if track_G else None
+    n_updates, procedure, record_every, keep_weights, stop_when_solved, patterns, p_data = _check_paper_run(
+        models[0], n_updates, patterns, procedure, record_every, keep_weights, stop_when_solved, track_G)
     columns = [_recorder(keep_weights) for _ in models]
     running = [k for k, m in enumerate(models)
                if not (_record(columns[k], 0, m, p_data).solved and stop_when_solved)]
