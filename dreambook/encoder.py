@@ -80,7 +80,7 @@ from ._validation import (
 )
 from .models import BoltzmannMachine, block_mask
 from .training import History
-from .states import all_states, pack_pairs, pair_features, state_index, unpack_pairs
+from .states import all_states, empirical_distribution, pack_pairs, pair_features, unpack_pairs
 
 __all__ = [
     "Procedure",
@@ -298,9 +298,7 @@ def clean_distribution(patterns) -> np.ndarray:
     >>> clean_distribution([[1, 0], [0, 1]])
     array([0. , 0.5, 0.5, 0. ])
     """
-    x = check_binary(patterns, "patterns", allow_1d=False)
-    counts = np.bincount(state_index(x), minlength=2 ** x.shape[1])
-    return counts / counts.sum()
+    return empirical_distribution(check_binary(patterns, "patterns", allow_1d=False))
 
 
 def noisy_distribution(patterns, p_flip_on: float = 0.15, p_flip_off: float = 0.05) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 from ._special import sigmoid, softplus
 from ._validation import check_binary, check_model, check_nonnegative_int, check_positive_int, check_temperature
 from .models import RBM, BoltzmannMachine, FullyVisibleBM
-from .states import all_states
+from .states import all_states, empirical_distribution, state_index
 
 __all__ = [
     "gibbs_transition_matrix",
@@ -228,13 +228,6 @@ def block_gibbs_matrices(rbm, max_units=MICROSCOPE_MAX_UNITS):
     return Q, R
 
 
-def _data_distribution(data: np.ndarray) -> np.ndarray:
-    """The empirical distribution of binary rows over all 2**n states (all_states order)."""
-    n = data.shape[1]
-    index = data.astype(np.int64) @ (1 << np.arange(n - 1, -1, -1))
-    return np.bincount(index, minlength=2**n) / data.shape[0]
-
-
 def cd_chain_distributions(rbm, data, k, max_units=MICROSCOPE_MAX_UNITS) -> np.ndarray:
     r"""Exact distributions :math:`p_0, p_1, \dots, p_k` of the visible state of a CD chain.
 
@@ -272,7 +265,7 @@ def cd_chain_distributions(rbm, data, k, max_units=MICROSCOPE_MAX_UNITS) -> np.n
     k = check_nonnegative_int(k, "k")
     Q, R = block_gibbs_matrices(rbm, max_units)
     out = np.empty((k + 1, 2**rbm.n_visible))
-    out[0] = _data_distribution(data)
+    out[0] = empirical_distribution(data)
     for t in range(k):
         out[t + 1] = (out[t] @ Q) @ R
     return out
@@ -319,7 +312,7 @@ def expected_reconstruction_error(rbm, data, max_units=MICROSCOPE_MAX_UNITS) -> 
     data = check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False)
     Q, R = block_gibbs_matrices(rbm, max_units=max_units)
     V = all_states(rbm.n_visible)
-    index = data.astype(np.int64) @ (1 << np.arange(rbm.n_visible - 1, -1, -1))
+    index = state_index(data)
     reconstruction = Q[index] @ R                                   # rows: p(v' | v_n)
     hamming = data @ (1.0 - V).T + (1.0 - data) @ V.T               # ||v_n - v'||^2
     return float(np.mean(np.sum(reconstruction * hamming, axis=1)))

@@ -48,7 +48,7 @@ from .learning import (
 )
 from .markov import MICROSCOPE_MAX_UNITS, check_small_rbm
 from .models import RBM, BoltzmannMachine, FullyVisibleBM
-from .states import all_states
+from .states import all_states, state_index
 
 __all__ = [
     "momentum_schedule",
@@ -767,7 +767,7 @@ class _Microscope:
     def __init__(self, rbm: RBM, data: np.ndarray, max_units):
         self.rbm, self.data = rbm, data
         self.V = all_states(rbm.n_visible, max_units=max_units)
-        self.data_index = data.astype(np.int64) @ (1 << np.arange(rbm.n_visible - 1, -1, -1))
+        self.data_index = state_index(data)
 
     def log_probs(self) -> np.ndarray:
         u = self.rbm.unnormalized_log_prob(self.V)
@@ -986,8 +986,7 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", *, rng, n_updates=150, l
     chains = check_binary(chains, "chains", rbm.n_hidden, allow_1d=False).copy()
     fast_lr = lr if fast_lr is None else fast_lr
     fast = {key: np.zeros_like(value) for key, value in model.params.items()}
-    weights = 1 << np.arange(model.n_hidden)
-    seen = set((chains.astype(np.int64) @ weights).tolist())
+    seen = set(state_index(chains).tolist())
     fantasies, visited = [model.visible_probs(chains)], [len(seen)]
     for _ in range(n_updates):
         batch = data[rng.choice(len(data), size=batch_size, replace=False)]
@@ -1000,7 +999,7 @@ def persistent_dreams(rbm, data, chains, dreamer="PCD", *, rng, n_updates=150, l
         if dreamer != "no learning":
             for key, value in model.params.items():
                 value += lr * grad[key]
-        seen.update((chains.astype(np.int64) @ weights).tolist())
+        seen.update(state_index(chains).tolist())
         fantasies.append(model.visible_probs(chains))
         visited.append(len(seen))
     return History(dreamer, {"n_updates": np.arange(n_updates + 1), "fantasies": np.stack(fantasies),

@@ -35,17 +35,12 @@ import numpy as np
 
 from .._validation import as_generator, check_finite_array, check_parameter, check_positive_int
 from .._special import logsumexp, sigmoid, softplus
+from ..states import all_states
 
 __all__ = ["HelmholtzMachine"]
 
 #: Largest number of hidden units the exact helpers enumerate by default.
 MAX_HIDDEN = 16
-
-
-def _bits(n: int) -> np.ndarray:
-    """All 2**n binary rows, first unit the most significant bit (as exact.all_states)."""
-    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
-    return ((np.arange(2**n, dtype=np.int64)[:, None] >> shifts) & 1).astype(np.float64)
 
 
 def _log_bernoulli(x, logits):
@@ -315,7 +310,7 @@ class HelmholtzMachine:
         if self.n_hidden > max_hidden:
             raise ValueError(f"the machine has {self.n_hidden} hidden units; enumerating "
                              f"2**{self.n_hidden} states exceeds max_hidden={max_hidden}")
-        H = _bits(self.n_hidden)
+        H = all_states(self.n_hidden)
         return np.split(H, np.cumsum(self.sizes[:-2]), axis=1)
 
     def _joint_and_recognition(self, v, max_hidden):

@@ -8,7 +8,7 @@ from .. import exact
 from .._validation import check_binary
 from ..plotting import new_figure, state_labels
 from .base import Explorer
-from ..states import all_states
+from ..states import all_states, empirical_distribution
 
 __all__ = ["PhasesExplorer", "benchmark_cases"]
 
@@ -88,9 +88,7 @@ class PhasesExplorer(Explorer):
         self.data = check_binary(data, "data", model.n_units)
         n = model.n_units
         self.states = all_states(n)
-        weights = 1 << np.arange(n - 1, -1, -1)
-        data_index = self.data.astype(int) @ weights
-        self.data_freq = np.bincount(data_index, minlength=2**n) / len(self.data)
+        self.data_freq = empirical_distribution(self.data)
         self.observed = self.data_freq > 0
         self.n_steps = {"wake": 0, "dream": 0, "both": 0}
 
