@@ -11,8 +11,10 @@ import base64
 import html
 import io
 
+import numpy as np
+
 __all__ = [
-    "new_figure", "figure_to_png", "canvas_to_png", "figure_to_html", "png_to_html", "state_labels",
+    "new_figure", "figure_to_png", "canvas_to_png", "figure_to_html", "png_to_html", "state_labels", "montage",
 ]
 
 
@@ -86,3 +88,21 @@ def state_labels(n_units: int) -> list[str]:
     ['00', '01', '10', '11']
     """
     return [format(k, f"0{n_units}b") for k in range(2**n_units)]
+
+
+def montage(images, n_cols: int, side: int = 4) -> np.ndarray:
+    """Tile flat ``side*side`` images into one array, NaN gaps one pixel wide between them.
+
+    Image *k* goes to row ``k // n_cols``, column ``k % n_cols``; the gaps (and
+    the cells past the last image) are NaN, drawn in a colormap's "bad" colour.
+
+    >>> montage(np.ones((3, 4)), n_cols=2, side=2).shape
+    (5, 5)
+    """
+    images = np.asarray(images, dtype=float).reshape(-1, side, side)
+    n_rows = -(-len(images) // n_cols)
+    out = np.full((n_rows * (side + 1) - 1, n_cols * (side + 1) - 1), np.nan)
+    for k, image in enumerate(images):
+        r, c = divmod(k, n_cols)
+        out[r * (side + 1): r * (side + 1) + side, c * (side + 1): c * (side + 1) + side] = image
+    return out

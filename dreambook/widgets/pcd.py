@@ -22,23 +22,11 @@ from .. import exact
 from ..estimate import ais_log_partition, ais_path_rbm, linear_betas
 from ..learning import init_visible_bias
 from ..models import RBM
-from ..plotting import new_figure
+from ..plotting import montage, new_figure
 from ..training import DREAMERS
 from .base import Explorer
 
 __all__ = ["AISExplorer", "DreamGalleryExplorer", "benchmark_cases"]
-
-
-def _mosaic(images: np.ndarray, n_rows: int, side: int, gap: int = 1) -> np.ndarray:
-    """Tile square images (n, side*side) into one array, ``n_rows`` rows, ``gap`` pixels apart (NaN)."""
-    n = images.shape[0]
-    n_cols = int(np.ceil(n / n_rows))
-    out = np.full((n_rows * (side + gap) - gap, n_cols * (side + gap) - gap), np.nan)
-    for i in range(n):
-        r, c = divmod(i, n_cols)
-        out[r * (side + gap): r * (side + gap) + side, c * (side + gap): c * (side + gap) + side] = (
-            images[i].reshape(side, side))
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -72,14 +60,14 @@ class DreamGalleryExplorer(Explorer):
         first = self.dreams[DREAMERS[0]].fantasies
         n_updates = first.shape[0] - 1
         self.side = int(round(np.sqrt(first.shape[2])))
-        self.n_rows = 2
+        self.n_cols = -(-first.shape[1] // 2)  # two rows of particles
 
         fig = new_figure(8.0, 4.4)
         grid = fig.add_gridspec(2, 1, height_ratios=[1.35, 1])
         self.ax_img = fig.add_subplot(grid[0])
         self.ax_seen = fig.add_subplot(grid[1])
         cmap = matplotlib.colormaps["gray"].with_extremes(bad="#d8d8d8")  # the gaps between particles
-        self.image_artist = self.ax_img.imshow(_mosaic(first[0], self.n_rows, self.side), cmap=cmap,
+        self.image_artist = self.ax_img.imshow(montage(first[0], self.n_cols, self.side), cmap=cmap,
                                                vmin=0, vmax=1, interpolation="nearest")
         self.ax_img.set_axis_off()
         steps = np.arange(n_updates + 1)
@@ -104,7 +92,7 @@ class DreamGalleryExplorer(Explorer):
     def _draw(self, update: int, dreamer: str) -> str:
         run = self.dreams[dreamer]
         fantasies = run.fantasies[update]
-        self.image_artist.set_data(_mosaic(fantasies, self.n_rows, self.side))
+        self.image_artist.set_data(montage(fantasies, self.n_cols, self.side))
         self.marker.set_xdata([update, update])
         visited = int(run.visited[update])
         self.title.set_text(f"{dreamer}: the {fantasies.shape[0]} fantasy particles after {update} updates "

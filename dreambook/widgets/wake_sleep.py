@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..plotting import montage
 from .base import Explorer
 
-__all__ = ["WakeSleepExplorer", "montage", "benchmark_cases"]
-
-
-def montage(images, n_cols: int, side: int = 4) -> np.ndarray:
-    """Tile flat ``side*side`` images into one array, NaN gaps one pixel wide between them.
-
-    >>> montage(np.ones((3, 4)), n_cols=2, side=2).shape
-    (5, 5)
-    """
-    images = np.asarray(images, dtype=float).reshape(-1, side, side)
-    n_rows = -(-len(images) // n_cols)
-    out = np.full((n_rows * (side + 1) - 1, n_cols * (side + 1) - 1), np.nan)
-    for k, image in enumerate(images):
-        r, c = divmod(k, n_cols)
-        out[r * (side + 1): r * (side + 1) + side, c * (side + 1): c * (side + 1) + side] = image
-    return out
+__all__ = ["WakeSleepExplorer", "benchmark_cases"]
 
 
 class WakeSleepExplorer(Explorer):

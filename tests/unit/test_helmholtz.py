@@ -262,7 +262,8 @@ def test_bad_inputs_raise_clear_errors(call, error, match):
 
 
 def test_explorer_moves_through_snapshots():
-    from dreambook.widgets.wake_sleep import WakeSleepExplorer, montage
+    from dreambook.plotting import montage
+    from dreambook.widgets.wake_sleep import WakeSleepExplorer
 
     assert np.isnan(montage(np.ones((3, 4)), 2, side=2)).sum() == 25 - 3 * 4
     states, probs = helmholtz_bars_distribution()
