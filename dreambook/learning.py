@@ -193,26 +193,30 @@ def cd_gradient(rbm, v, k, rng, *, statistics="hidden_probs") -> dict:
     statistics = check_statistics(statistics, "cd")
 
     p_h0 = rbm.hidden_probs(v)  # positive phase: hidden units driven by data
-    h = h0 = _sample(p_h0, rng)
-    for step in range(k):
-        last = step == k - 1
-        p_v = rbm.visible_probs(h)
-        v_k = p_v if (last and statistics == "mean_field") else _sample(p_v, rng)
-        p_hk = rbm.hidden_probs(v_k)
-        if not last or statistics == "sampled":
-            h = _sample(p_hk, rng)
+    h0 = _sample(p_h0, rng)
+    # the chain starts at the data's hidden sample; the last hidden state is drawn only if used
+    v_k, p_hk, h = _negative_phase(rbm, h0, k, rng, sample_last_hidden=statistics == "sampled",
+                                   mean_field_last=statistics == "mean_field")
     if statistics == "sampled":
         return _phase_difference(rbm, v, h0, v_k, h)
     return _phase_difference(rbm, v, p_h0, v_k, p_hk)
 
 
-def _persistent_negative_phase(chain_rbm: RBM, chains, k: int, rng):
-    """Advance hidden-state chains k steps; return (v_k, p(h | v_k), new hidden chains)."""
-    h = chains
-    for _ in range(k):
-        v_k = _sample(chain_rbm.visible_probs(h), rng)
+def _negative_phase(chain_rbm: RBM, h, k: int, rng, *, sample_last_hidden=True, mean_field_last=False):
+    r"""Advance hidden-state chains k block Gibbs steps, h -> v -> h; return (v_k, p(h | v_k), last h).
+
+    Each step draws :math:`v \sim p(v \mid h)` (the mean field :math:`p(v \mid h)` itself at
+    the last step if ``mean_field_last``), then :math:`h \sim p(h \mid v)`; the last hidden
+    draw is skipped unless ``sample_last_hidden`` (CD with probabilities needs none; the
+    persistent chains keep it), so the random stream is the kernels' own.
+    """
+    for step in range(k):
+        last = step == k - 1
+        p_v = chain_rbm.visible_probs(h)
+        v_k = p_v if (last and mean_field_last) else _sample(p_v, rng)
         p_hk = chain_rbm.hidden_probs(v_k)
-        h = _sample(p_hk, rng)
+        if not last or sample_last_hidden:
+            h = _sample(p_hk, rng)
     return v_k, p_hk, h
 
 
@@ -270,7 +274,7 @@ def pcd_gradient(rbm, v, chains, k, rng, *, statistics="hidden_probs"):
 
 
 def _persistent_gradient(rbm, chain_rbm, v, chains, k, rng, statistics):
-    v_neg, p_h_neg, new_chains = _persistent_negative_phase(chain_rbm, chains, k, rng)
+    v_neg, p_h_neg, new_chains = _negative_phase(chain_rbm, chains, k, rng)
     p_h_pos = rbm.hidden_probs(v)
     if statistics == "sampled":
         h_pos = _sample(p_h_pos, rng)
