@@ -23,6 +23,7 @@ from ._validation import (
     check_nonnegative_int,
     check_positive_float,
     check_positive_int,
+    check_real,
 )
 from .models import RBM
 from .states import empirical_distribution, pool_samples
@@ -338,9 +339,7 @@ def success_rate(successes, trials=None, confidence=0.95, method="wilson") -> Su
         n = check_positive_int(trials, "trials")
         if k > n:
             raise ValueError(f"successes must be at most trials={n}, got {k}")
-    confidence = check_positive_float(confidence, "confidence")
-    if confidence >= 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    confidence = check_real(confidence, "confidence", 0, 1, low_open=True, high_open=True)
     if method not in ("wilson", "exact"):
         raise ValueError(f"method must be 'wilson' or 'exact', got {method!r}")
     ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method=method)

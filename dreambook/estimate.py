@@ -53,7 +53,14 @@ import numpy as np
 
 from ._special import logsumexp, sigmoid, softplus
 from ._kernels import ais_log_weights_fast
-from ._validation import as_generator, check_binary, check_finite_array, check_model, check_positive_int
+from ._validation import (
+    as_generator,
+    check_binary,
+    check_finite_array,
+    check_model,
+    check_positive_int,
+    check_real,
+)
 from .learning import init_visible_bias
 from .models import RBM
 
@@ -324,9 +331,7 @@ def ais_path_rbm(rbm, beta, base_visible_bias) -> RBM:
     True
     """
     check_model(rbm, RBM, "rbm")
-    beta = float(beta)
-    if not 0.0 <= beta <= 1.0:
-        raise ValueError(f"beta must be in [0, 1], got {beta}")
+    beta = check_real(beta, "beta", 0, 1)
     b_A = np.asarray(base_visible_bias, dtype=float)
     if b_A.shape != (rbm.n_visible,):
         raise ValueError(f"base_visible_bias must have shape ({rbm.n_visible},), got {b_A.shape}")

@@ -47,6 +47,7 @@ from ._validation import (
     check_nonnegative_int,
     check_positive_float,
     check_positive_int,
+    check_real,
 )
 from .training import History
 
@@ -277,12 +278,7 @@ def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: in
 
 
 def _check_momentum(momentum) -> float:
-    if isinstance(momentum, (bool, np.bool_)) or not isinstance(momentum, (int, float, np.floating)):
-        raise TypeError(f"momentum must be a real number in [0, 1), got {type(momentum).__name__}")
-    momentum = float(momentum)
-    if not 0.0 <= momentum < 1.0:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-    return momentum
+    return check_real(momentum, "momentum", 0, 1, high_open=True)
 
 
 @dataclass

@@ -27,11 +27,18 @@ many states.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from ._validation import as_generator, check_bool, check_model, check_nonnegative_int, check_positive_float, check_positive_int
+from ._validation import (
+    as_generator,
+    check_bool,
+    check_model,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+    check_real,
+)
 from .models.hopfield import HopfieldNetwork, as_spins
 
 __all__ = [
@@ -282,10 +289,7 @@ def retrieval_rate(net, patterns, rng, n_flips: int, cues_per_pattern: int = 1,
         In (-1, 1]; 1 (the default) means exact retrieval.
     """
     net = _check_network(net)
-    if isinstance(min_overlap, (bool, np.bool_)) or not isinstance(min_overlap, numbers.Real):
-        raise TypeError(f"min_overlap must be a real number, got {type(min_overlap).__name__}")
-    if not -1.0 < float(min_overlap) <= 1.0:
-        raise ValueError(f"min_overlap must be in (-1, 1], got {min_overlap}")
+    min_overlap = check_real(min_overlap, "min_overlap", -1, 1, low_open=True)
     xi, _ = as_spins(patterns, net.n_units, "patterns")
     cues_per_pattern = check_positive_int(cues_per_pattern, "cues_per_pattern")
     rng = as_generator(rng)

@@ -50,7 +50,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_generator, check_finite_array, check_nonnegative_int, check_positive_int
+from ._validation import (
+    as_generator,
+    check_finite_array,
+    check_nonnegative_int,
+    check_positive_float,
+    check_positive_int,
+)
 
 __all__ = ["FEATURES", "ReachingTask", "optimal_trajectory", "features", "expected_features",
            "contrastive_loss", "contrastive_gradient", "project_to_simplex", "fit", "cosine",
@@ -233,9 +239,7 @@ def fit(tasks, observed, n_updates, lr, w0=None, floor=1e-3) -> np.ndarray:
     forward problem stays well posed. Returns the (n_updates + 1, 3) history.
     """
     n_updates = check_nonnegative_int(n_updates, "n_updates")
-    eta = float(check_finite_array(lr, "lr", shape=()))
-    if eta <= 0:
-        raise ValueError(f"lr must be > 0, got {eta}")
+    eta = check_positive_float(lr, "lr")
     w = project_to_simplex(np.full(3, 1 / 3) if w0 is None else _check_weights(w0, "w0"))
 
     def clip(v):

@@ -355,9 +355,7 @@ def init_visible_bias(data, eps=0.01) -> np.ndarray:
     array([ 1.09861229, -1.09861229])
     """
     data = check_binary(data, "data", allow_1d=False)
-    eps = check_positive_float(eps, "eps")
-    if eps >= 0.5:
-        raise ValueError(f"eps must be in (0, 0.5), got {eps}")
+    eps = check_real(eps, "eps", 0, 0.5, low_open=True, high_open=True)
     p = np.clip(data.mean(axis=0), eps, 1.0 - eps)
     return np.log(p) - np.log1p(-p)
 

@@ -58,11 +58,10 @@ Everything here is deterministic: no function draws random numbers.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from ._validation import check_finite_array, check_positive_float
+from ._validation import check_finite_array, check_positive_float, check_real
 
 __all__ = [
     "SCHEMES",
@@ -151,12 +150,6 @@ def reverse(*activities):
     return tuple(np.asarray(a)[::-1].copy() for a in activities)
 
 
-def _check_real(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise TypeError(f"{name} must be a finite real number, got {value!r}")
-    return float(value)
-
-
 def stdp_window(tau, a_plus=1.0, a_minus=1.0, tau_plus=20.0, tau_minus=20.0) -> np.ndarray:
     r"""The pair-based STDP window :math:`K(\tau)`, with :math:`\tau = t_{\text{post}} - t_{\text{pre}}`.
 
@@ -178,9 +171,7 @@ def stdp_window(tau, a_plus=1.0, a_minus=1.0, tau_plus=20.0, tau_minus=20.0) -> 
     array([-0.3679,  0.    ,  0.3679])
     """
     tau = check_finite_array(tau, "tau")
-    a_plus, a_minus = _check_real(a_plus, "a_plus"), _check_real(a_minus, "a_minus")
-    if a_plus < 0 or a_minus < 0:
-        raise ValueError(f"a_plus and a_minus must be >= 0, got {a_plus} and {a_minus}")
+    a_plus, a_minus = check_real(a_plus, "a_plus", low=0), check_real(a_minus, "a_minus", low=0)
     tau_plus = check_positive_float(tau_plus, "tau_plus")
     tau_minus = check_positive_float(tau_minus, "tau_minus")
     out = np.zeros_like(tau)
@@ -233,7 +224,7 @@ def reverse_spike_times(pre_times, post_times, duration):
     >>> reverse_spike_times([1.0, 2.0], [3.0], duration=4.0)
     (array([3., 2.]), array([1.]))
     """
-    duration = _check_real(duration, "duration")
+    duration = check_real(duration, "duration")
     pre = _spike_times(pre_times, "pre_times")
     post = _spike_times(post_times, "post_times")
     return duration - pre, duration - post

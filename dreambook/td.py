@@ -53,6 +53,7 @@ from . import exact
 from ._validation import (
     check_bool,
     check_finite_array,
+    check_nonnegative_int,
     check_positive_float,
     check_positive_int,
     check_real,
@@ -284,10 +285,7 @@ def replay(V, trajectory, rewards, alpha=1.0, gamma=0.9, direction="forward",
     V = _check_values(V, rewards.size).copy()
     alpha, gamma = check_real(alpha, "alpha", 0, 1, low_open=True), check_real(gamma, "gamma", 0, 1)
     direction = _check_direction(direction)
-    if isinstance(n_sweeps, (bool, np.bool_)) or not isinstance(n_sweeps, numbers.Integral):
-        raise TypeError(f"n_sweeps must be an integer >= 0, got {type(n_sweeps).__name__}")
-    if n_sweeps < 0:
-        raise ValueError(f"n_sweeps must be an integer >= 0, got {n_sweeps}")
+    n_sweeps = check_nonnegative_int(n_sweeps, "n_sweeps")
     record = check_bool(record, "record")
     order = _sweep_order(trajectory.size - 1, direction)
     history = [V.copy()] if record else None

@@ -114,3 +114,35 @@ def test_bad_input_raises_a_clear_error(call, exc, match):
 
 def test_there_are_many_distinct_cases():
     assert len({c[0] for c in CASES}) == len(CASES) >= 25
+
+
+# ---------------------------------------------------------------------------
+# Range checks that go through _validation.check_real / check_int
+# ---------------------------------------------------------------------------
+def _range_cases():
+    from dreambook import hopfield, stdp
+    from dreambook.forward_forward import FFNetwork, train_ff
+    from dreambook.models import HopfieldNetwork
+
+    net = HopfieldNetwork.hebbian(hopfield.random_patterns(2, 8, rng=0))
+    patterns = hopfield.random_patterns(2, 8, rng=0)
+    ff = FFNetwork.random([4, 3], rng=0, n_classes=2)
+    images, labels = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    return [
+        (lambda: hopfield.retrieval_rate(net, patterns, 0, n_flips=1, min_overlap=-1.0), ValueError,
+         r"min_overlap must be a finite number in \(-1, 1\], got -1.0"),
+        (lambda: hopfield.retrieval_rate(net, patterns, 0, n_flips=1, min_overlap=True), TypeError,
+         "min_overlap must be a real number"),
+        (lambda: train_ff(ff, images, labels, rng=0, epochs=1, batch_size=2, momentum=1.0), ValueError,
+         r"momentum must be a finite number in \[0, 1\), got 1.0"),
+        (lambda: stdp.reverse_spike_times([1.0], [2.0], duration=np.nan), ValueError,
+         "duration must be a finite number"),
+        (lambda: stdp.stdp_window([1.0], a_plus=-0.1), ValueError, "a_plus must be a finite number >= 0, got -0.1"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_range_checks_name_the_argument(case):
+    call, error, message = _range_cases()[case]
+    with pytest.raises(error, match=message):
+        call()

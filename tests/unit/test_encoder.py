@@ -424,7 +424,7 @@ BAD = [
     (lambda: diagnostics.success_rate(5, 3), ValueError, "successes must be at most trials=3"),
     (lambda: diagnostics.success_rate([1, 0]), TypeError, "successes must be an int count"),
     (lambda: diagnostics.success_rate(1, 2, method="wald"), ValueError, "method must be 'wilson' or 'exact'"),
-    (lambda: diagnostics.success_rate(1, 2, confidence=1.0), ValueError, r"confidence must be in \(0, 1\)"),
+    (lambda: diagnostics.success_rate(1, 2, confidence=1.0), ValueError, r"confidence must be a finite number in \(0, 1\)"),
 ]
 
 

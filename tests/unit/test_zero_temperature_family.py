@@ -161,7 +161,7 @@ def test_inverse_opt_bad_inputs():
         inverse_opt.noisy_observations([task], [0.3, 0.3, 0.4], 0.1, rng=None)
     with pytest.raises(ValueError, match="same length"):
         inverse_opt.contrastive_gradient([task], [], [0.3, 0.3, 0.4])
-    with pytest.raises(ValueError, match="lr must be > 0"):
+    with pytest.raises(ValueError, match=r"lr must be a finite number > 0, got 0.0"):
         inverse_opt.fit([task], [np.zeros((4, 2))], 3, lr=0.0)
 
 
