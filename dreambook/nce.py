@@ -59,6 +59,8 @@ from . import exact
 from ._validation import (as_generator, check_binary, check_finite_array, check_model, check_positive_float,
                           check_positive_int)
 from .models import FullyVisibleBM
+from .states import all_pairs, pack_pairs, unpack_pairs
+from .states import pair_features as _pair_features
 
 __all__ = [
     "BernoulliNoise",
@@ -97,15 +99,13 @@ def pair_features(X) -> np.ndarray:
     array([[0., 1., 0., 1., 0., 1.]])
     """
     X = check_finite_array(X, "X", ndim=2)
-    i, j = np.triu_indices(X.shape[1], k=1)
-    return np.hstack([X[:, i] * X[:, j], X])
+    return _pair_features(X, all_pairs(X.shape[1]))
 
 
 def model_to_params(model: FullyVisibleBM) -> np.ndarray:
     r"""The parameter vector :math:`\theta = ((W_{ij})_{i<j}, b)` of a fully visible BM."""
     check_model(model, FullyVisibleBM)   # symmetric, zero diagonal, finite: the upper triangle is all of W
-    i, j = np.triu_indices(model.n_units, k=1)
-    return np.concatenate([model.W[i, j], model.b])
+    return pack_pairs(model.W, model.b, all_pairs(model.n_units))
 
 
 def params_to_model(theta, n_units: int) -> FullyVisibleBM:
@@ -113,11 +113,8 @@ def params_to_model(theta, n_units: int) -> FullyVisibleBM:
     n = check_positive_int(n_units, "n_units")
     n_pairs = n * (n - 1) // 2
     theta = check_finite_array(theta, "theta", shape=(n_pairs + n,))
-    W = np.zeros((n, n))
-    i, j = np.triu_indices(n, k=1)
-    W[i, j] = theta[:n_pairs]
-    W = W + W.T  # exactly symmetric, zero diagonal
-    return FullyVisibleBM(W, theta[n_pairs:].copy())
+    W, b = unpack_pairs(theta, all_pairs(n), n)  # exactly symmetric, zero diagonal
+    return FullyVisibleBM(W, b.copy())
 
 
 class BernoulliNoise:

@@ -47,7 +47,7 @@ from ._validation import (
     check_positive_int,
 )
 from .models import FullyVisibleBM
-from .states import all_states, pack_pairs, pair_features, unpack_pairs
+from .states import all_pairs, all_states, pack_pairs, pair_features, unpack_pairs
 
 __all__ = [
     "cycle_average",
@@ -132,7 +132,7 @@ class _Coordinates:
                 f"2**n states and accept at most MAX_UNITS = {MAX_UNITS} units"
             )
         self.n, self.T = n, model.T
-        self.pairs = np.argwhere(np.triu(np.ones((n, n)), k=1))  # all i < j, row by row
+        self.pairs = all_pairs(n)
         self.S = self.statistics(all_states(n))  # shape (2**n, n(n+1)/2)
 
     def statistics(self, x) -> np.ndarray:

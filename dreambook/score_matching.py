@@ -58,6 +58,7 @@ from scipy.special import expit
 from ._validation import (as_generator, check_binary, check_finite_array, check_model, check_positive_float,
                           check_positive_int)
 from .models import FullyVisibleBM
+from .states import all_pairs, pack_pairs, unpack_pairs
 
 __all__ = [
     "ml_gaussian",
@@ -152,12 +153,8 @@ def ratio_matching_objective(model: FullyVisibleBM, data) -> float:
 
 
 def _rm_value_and_grad(theta, X, n):
-    n_pairs = n * (n - 1) // 2
-    iu = np.triu_indices(n, k=1)
-    W = np.zeros((n, n))
-    W[iu] = theta[:n_pairs]
-    W = W + W.T
-    b = theta[n_pairs:]
+    pairs = all_pairs(n)
+    W, b = unpack_pairs(theta, pairs, n)
     sign = 2 * X - 1
     s = sign * (X @ W + b)
     g = expit(-s)
@@ -167,7 +164,7 @@ def _rm_value_and_grad(theta, X, n):
     # u_i depends on w_ij through x_j, and u_j on w_ij through x_i
     G = D.T @ X
     G = G + G.T
-    return J, np.concatenate([G[iu], D.sum(axis=0)])
+    return J, pack_pairs(G, D.sum(axis=0), pairs)
 
 
 def fit_ratio_matching(data, tol: float = 1e-10, max_iter: int = 2000) -> FullyVisibleBM:
@@ -182,10 +179,8 @@ def fit_ratio_matching(data, tol: float = 1e-10, max_iter: int = 2000) -> FullyV
     n = X.shape[1]
     res = minimize(_rm_value_and_grad, np.zeros(n * (n - 1) // 2 + n), args=(X, n), jac=True,
                    method="L-BFGS-B", options={"gtol": tol, "ftol": 1e-15, "maxiter": max_iter})
-    theta = res.x
-    W = np.zeros((n, n))
-    W[np.triu_indices(n, k=1)] = theta[: n * (n - 1) // 2]
-    return FullyVisibleBM(W + W.T, theta[n * (n - 1) // 2:].copy())
+    W, b = unpack_pairs(res.x, all_pairs(n), n)
+    return FullyVisibleBM(W, b.copy())
 
 
 def corrupt(X, sigma, rng) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from ._validation import check_binary, check_bool, check_nonnegative_int, check_positive_int
 
 __all__ = ["all_states", "states_of", "state_index", "pool_samples", "empirical_distribution",
-           "pair_features", "pack_pairs", "unpack_pairs"]
+           "all_pairs", "pair_features", "pack_pairs", "unpack_pairs"]
 
 
 def all_states(n, max_units=24) -> np.ndarray:
@@ -126,6 +126,18 @@ def states_of(indices, n: int) -> np.ndarray:
     indices = np.asarray(indices, dtype=np.int64)
     shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
     return ((indices[..., None] >> shifts) & 1).astype(np.float64)
+
+
+def all_pairs(n: int) -> np.ndarray:
+    """Every pair :math:`i < j` of ``n`` units, row by row (``numpy.triu_indices(n, k=1)`` order).
+
+    The ``pairs`` of a fully connected machine, for :func:`pair_features`,
+    :func:`pack_pairs` and :func:`unpack_pairs`.
+
+    >>> all_pairs(3).tolist()
+    [[0, 1], [0, 2], [1, 2]]
+    """
+    return np.column_stack(np.triu_indices(n, k=1))
 
 
 def pair_features(x, pairs) -> np.ndarray:
