@@ -12,6 +12,7 @@ import http.server
 import os
 import shutil
 import threading
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -96,6 +97,20 @@ def page(browser):
     page = context.new_page()
     page.outside_requests = []
     page.errors = []
+    page.in_flight = set()
+    page.last_activity = time.monotonic()
+
+    def started(request):
+        page.in_flight.add(request)
+        page.last_activity = time.monotonic()
+
+    def ended(request):
+        page.in_flight.discard(request)
+        page.last_activity = time.monotonic()
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
 
     def route(route):
         url = route.request.url
@@ -111,3 +126,4 @@ def page(browser):
     page.on("response", lambda r: r.status >= 400 and page.errors.append(f"HTTP {r.status}: {r.url}"))
     yield page
     context.close()
+

@@ -12,9 +12,8 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from _site import ROOT, site_pages
+from _site import ROOT, settle, site_pages
 
 PAGES = site_pages()
 AXE = ROOT / "tools" / "vendor" / "node_modules" / "axe-core" / "axe.min.js"
@@ -61,10 +60,7 @@ def _axe_violations(page, site_url, path, dark=False):
     if dark:  # the theme's colour switch stores the choice; a reload applies it
         page.evaluate("() => { localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark'); }")
         page.reload(wait_until="load")
-    try:  # axe needs the rendered page, not a quiet network: the long API page may keep MathJax busy
-        page.wait_for_load_state("networkidle", timeout=30_000)
-    except PlaywrightTimeoutError:
-        pass
+    settle(page)
     if dark:
         assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
     page.add_script_tag(content=AXE.read_text())

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from _site import SITE, SUMMARY, site_pages
+from _site import settle, SITE, site_pages, SUMMARY
 
 PAGES = site_pages()
 MAX_STATE_BYTES = 1_500_000  # per chapter page
@@ -60,7 +60,7 @@ def _explorer_sizes(html: str) -> list[int]:
 @pytest.mark.parametrize("path", EXPLORER_PAGES)
 def test_explorers_answer_their_controls(page, site_url, path):
     page.goto(site_url + path, wait_until="load")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     roots = page.locator(".dbx-explorer.dbx-ready")
     n = page.locator(".dbx-explorer").count()
     assert roots.count() == n > 0, f"{path}: {n} explorer(s), {roots.count()} initialised by the script"

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from _site import ROOT, SITE, site_pages
+from _site import ROOT, settle, SITE, site_pages
 
 ROOT_BUILD = ROOT / "_build"
 
@@ -110,7 +110,7 @@ def test_page(page, site_url, path):
                                    timeout=15_000)
         except Exception:  # noqa: BLE001 - reported by the assertion below
             pass
-    page.wait_for_load_state("networkidle")
+    settle(page)
 
     problems = []
     untypeset = page.evaluate(UNTYPESET_MATH)
@@ -144,7 +144,7 @@ def test_screenshot_of_a_chapter(page, site_url):
     target.parent.mkdir(parents=True, exist_ok=True)
     page.goto(site_url + "book/notation.html", wait_until="load")
     page.evaluate(WAIT_FOR_MATHJAX)
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 10_000
 
@@ -171,7 +171,7 @@ def test_dark_mode_keeps_figures_legible(page, site_url):
     page.goto(site_url + DARK_CHAPTER, wait_until="load")
     page.evaluate("() => { localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark'); }")
     page.reload(wait_until="load")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
     body = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     rgb = [int(v) for v in re.findall(r"\d+", body)[:3]]
@@ -181,3 +181,14 @@ def test_dark_mode_keeps_figures_legible(page, site_url):
     assert grounds, "no figure on the page"
     assert set(grounds) == {"rgb(255, 255, 255)"}, f"figures without a white ground: {set(grounds)}"
     assert not page.errors, f"console errors in dark mode: {page.errors}"
+
+
+@pytest.mark.browser
+def test_settle_names_a_request_that_never_ends(page, site_url):
+    """The wait the page tests use fails, naming the URL, while a request is still open."""
+    page.goto(site_url + "book/notation.html", wait_until="load")
+    settle(page)
+    page.route("**/never-answered.json", lambda route: None)  # held open: no continue, no abort
+    page.evaluate("() => { fetch('never-answered.json'); }")
+    with pytest.raises(pytest.fail.Exception, match="never-answered.json"):
+        settle(page, timeout=2)
