@@ -6,6 +6,7 @@ the argument and says what was expected. Nothing here returns NaN silently.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 
 import numpy as np
@@ -28,6 +29,8 @@ __all__ = [
     "check_symmetric",
     "check_model",
     "check_float_dtype",
+    "Settings",
+    "check_settings",
 ]
 
 
@@ -313,3 +316,32 @@ def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ValueError(f"{name} must be float64 or float32, got {dt}")
     return dt
+
+
+class Settings:
+    """Base of the frozen settings dataclasses of the training loops (e.g. ``forward_forward.SGD``).
+
+    A subclass is a ``@dataclass(frozen=True)`` whose ``__post_init__`` validates each field
+    and stores the checked value with :meth:`_set`.
+    """
+
+    def replace(self, **changes):
+        """A copy with some settings changed (validated again), e.g. ``settings.replace(lr=0.03)``."""
+        return dataclasses.replace(self, **changes)
+
+    def _set(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+
+
+def check_settings(settings, cls, name: str = "settings"):
+    """Return ``settings`` if it is an instance of the settings class ``cls``.
+
+    >>> from dreambook.forward_forward import SGD
+    >>> check_settings({"lr": 0.1}, SGD)
+    Traceback (most recent call last):
+    ...
+    TypeError: settings must be a dreambook.forward_forward.SGD, got dict
+    """
+    if not isinstance(settings, cls):
+        raise TypeError(f"{name} must be a {cls.__module__}.{cls.__qualname__}, got {type(settings).__name__}")
+    return settings

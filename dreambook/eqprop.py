@@ -49,12 +49,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import (as_generator, check_choice, check_finite_array, check_positive_float,
-                          check_positive_int)
+from ._validation import (Settings, as_generator, check_choice, check_finite_array, check_positive_float,
+                          check_positive_int, check_settings)
 from .training import History
 
 __all__ = ["Network", "settle", "energy", "energy_param_grad", "cost", "eqprop_gradient",
-           "chl_direction", "true_gradient", "flatten", "loss", "contrastive_function", "train", "RULES"]
+           "chl_direction", "true_gradient", "flatten", "loss", "contrastive_function", "Rule", "train", "RULES"]
 
 _KEYS = ("W1", "W2", "b1", "b2")
 
@@ -296,10 +296,45 @@ RULES = {"gradient": "the exact gradient of J (implicit differentiation)",
          "chl": "contrastive Hebbian learning, output clamped to the target"}
 
 
-def train(net, X, Y, rule, *, n_updates, lr, beta=0.01, tol=1e-12) -> History:
+@dataclass(frozen=True)
+class Rule(Settings):
+    r"""How :func:`train` makes each update: the learning rule, its step and its settling.
+
+    Frozen and validated on construction (a bad value raises an error naming the field).
+
+    Attributes
+    ----------
+    name : {"gradient", "eqprop", "chl"}
+        The update followed (:data:`RULES`).
+    lr : float
+        Learning rate :math:`\eta > 0`.
+    beta : float, default 0.01
+        Nudging strength of ``"eqprop"`` (ignored by the other rules).
+    tol : float, default 1e-12
+        Tolerance of :func:`settle` for both phases.
+
+    Examples
+    --------
+    >>> Rule("chl", lr=0.1)
+    Rule(name='chl', lr=0.1, beta=0.01, tol=1e-12)
+    """
+
+    name: str
+    lr: float
+    beta: float = 0.01
+    tol: float = 1e-12
+
+    def __post_init__(self):
+        self._set("name", check_choice(self.name, "rule", tuple(RULES)))
+        self._set("lr", check_positive_float(self.lr, "lr"))
+        self._set("beta", check_positive_float(self.beta, "beta"))
+        self._set("tol", check_positive_float(self.tol, "tol"))
+
+
+def train(net, X, Y, *, n_updates, settings: Rule) -> History:
     r"""Full-batch training: :math:`\theta \leftarrow \theta - \eta\,\frac1N\sum_n u_n(\theta)`.
 
-    The update :math:`u_n` of pattern :math:`(x_n, y_n)` is, by ``rule``:
+    The update :math:`u_n` of pattern :math:`(x_n, y_n)` is, by ``settings.name`` (a :class:`Rule`):
     ``"gradient"``, :math:`\partial J_n/\partial\theta` (:func:`true_gradient`);
     ``"eqprop"``, the symmetric estimate at ``beta`` (:func:`eqprop_gradient`);
     ``"chl"``, :math:`\partial_\theta E(s^c) - \partial_\theta E(s^0)` (:func:`chl_direction`).
@@ -320,9 +355,9 @@ def train(net, X, Y, rule, *, n_updates, lr, beta=0.01, tol=1e-12) -> History:
         raises the cost; near a minimum of :math:`J`, where the gradient
         vanishes, it measures only the update's own error).
     """
-    rule = check_choice(rule, "rule", tuple(RULES))
+    settings = check_settings(settings, Rule)
+    rule, lr, beta, tol = settings.name, settings.lr, settings.beta, settings.tol
     n_updates = check_positive_int(n_updates, "n_updates")
-    lr = check_positive_float(lr, "lr")
     n_x, _, n_o = net.sizes
     X = check_finite_array(X, "X", shape=(None, n_x))
     Y = check_finite_array(Y, "Y", shape=(len(X), n_o))

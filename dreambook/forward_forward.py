@@ -42,16 +42,18 @@ import numpy as np
 from scipy.special import expit, log_softmax
 
 from ._validation import (
+    Settings,
     as_generator,
     check_finite_array,
     check_nonnegative_int,
     check_positive_float,
     check_positive_int,
     check_real,
+    check_settings,
 )
 from .training import History
 
-__all__ = ["embed_label", "wrong_labels", "FFNetwork", "train_ff", "MLP", "train_backprop",
+__all__ = ["embed_label", "wrong_labels", "FFNetwork", "SGD", "train_ff", "MLP", "train_backprop",
            "check_labels", "load_digits_labelled"]
 
 _EPS = 1e-8
@@ -193,6 +195,51 @@ class FFNetwork:
         return grads
 
 
+@dataclass(frozen=True)
+class SGD(Settings):
+    r"""Minibatch stochastic gradient descent with momentum, as :func:`train_ff` and :func:`train_backprop` run it.
+
+    Every minibatch gradient :math:`g` moves the velocity and the parameters,
+
+    .. math::
+
+        v \leftarrow \mu v - \eta\, g, \qquad \theta \leftarrow \theta + v .
+
+    Frozen and validated on construction (a bad value raises an error naming the field).
+
+    Attributes
+    ----------
+    epochs : int, default 60
+        Passes over the training set, each in a fresh random order.
+    batch_size : int, default 100
+        Examples per minibatch (the last one of an epoch may be smaller).
+    lr : float, default 0.1
+        Learning rate :math:`\eta > 0`.
+    momentum : float, default 0.9
+        :math:`\mu \in [0, 1)`.
+
+    Examples
+    --------
+    >>> SGD(lr=0.03).replace(epochs=5)
+    SGD(epochs=5, batch_size=100, lr=0.03, momentum=0.9)
+    >>> SGD(momentum=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: momentum must be a finite number in [0, 1), got 1.0
+    """
+
+    epochs: int = 60
+    batch_size: int = 100
+    lr: float = 0.1
+    momentum: float = 0.9
+
+    def __post_init__(self):
+        self._set("epochs", check_positive_int(self.epochs, "epochs"))
+        self._set("batch_size", check_positive_int(self.batch_size, "batch_size"))
+        self._set("lr", check_positive_float(self.lr, "lr"))
+        self._set("momentum", check_real(self.momentum, "momentum", 0, 1, high_open=True))
+
+
 def _sgd_momentum(params, grads, velocity, lr, momentum):
     for p, g, v in zip(params, grads, velocity):
         v *= momentum
@@ -200,8 +247,8 @@ def _sgd_momentum(params, grads, velocity, lr, momentum):
         p += v
 
 
-def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: int = 100, lr: float = 0.1,
-             momentum: float = 0.9, block_length: int = 0, test=None) -> History:
+def train_ff(net: FFNetwork, images, y, *, rng, settings: SGD = SGD(), block_length: int = 0,
+             test=None) -> History:
     r"""Train ``net`` in place by supervised Forward-Forward, SGD with momentum.
 
     Each minibatch gives positive inputs (images with their labels) and negative
@@ -219,9 +266,8 @@ def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: in
     y : array of int, shape (m,)
     rng : numpy.random.Generator or int
         Minibatch order and wrong labels (required).
-    epochs, batch_size : int
-    lr, momentum : float
-        Learning rate > 0 and momentum in [0, 1).
+    settings : SGD, default ``SGD()``
+        Epochs, minibatch size, learning rate and momentum.
     block_length : int, default 0
         *B*; 0 means positive and negative in the same update.
     test : tuple (images, y), optional
@@ -242,10 +288,8 @@ def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: in
                          f"network's input with {net.n_classes} label units, got {images.shape[1]}")
     y = check_labels(y, images.shape[0], net.n_classes)
     rng = as_generator(rng)
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    lr = check_positive_float(lr, "lr")
-    momentum = _check_momentum(momentum)
+    settings = check_settings(settings, SGD)
+    epochs, batch_size, lr, momentum = settings.epochs, settings.batch_size, settings.lr, settings.momentum
     block_length = check_nonnegative_int(block_length, "block_length")
     params = [p for pair in zip(net.weights, net.biases) for p in pair]
     velocity = [np.zeros_like(p) for p in params]
@@ -275,10 +319,6 @@ def train_ff(net: FFNetwork, images, y, *, rng, epochs: int = 60, batch_size: in
                     phase, left = not phase, block_length
         history.append(epochs=epoch, test_error=np.nan if test is None else net.error_rate(*test))
     return history
-
-
-def _check_momentum(momentum) -> float:
-    return check_real(momentum, "momentum", 0, 1, high_open=True)
 
 
 @dataclass
@@ -331,9 +371,8 @@ class MLP:
         return grads[::-1]
 
 
-def train_backprop(net: MLP, images, y, *, rng, epochs: int = 60, batch_size: int = 100, lr: float = 0.1,
-                   momentum: float = 0.9, test=None) -> History:
-    """Train ``net`` in place by minibatch SGD with momentum on the cross-entropy.
+def train_backprop(net: MLP, images, y, *, rng, settings: SGD = SGD(), test=None) -> History:
+    """Train ``net`` in place by minibatch SGD with momentum (``settings``, an :class:`SGD`) on the cross-entropy.
 
     Returns a :class:`~dreambook.training.History` as :func:`train_ff` does, method ``"backprop"``.
     """
@@ -342,10 +381,8 @@ def train_backprop(net: MLP, images, y, *, rng, epochs: int = 60, batch_size: in
     images = check_finite_array(images, "images", shape=(None, net.weights[0].shape[0]))
     y = check_labels(y, images.shape[0], net.weights[-1].shape[1])
     rng = as_generator(rng)
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    lr = check_positive_float(lr, "lr")
-    momentum = _check_momentum(momentum)
+    settings = check_settings(settings, SGD)
+    epochs, batch_size, lr, momentum = settings.epochs, settings.batch_size, settings.lr, settings.momentum
     params = [p for pair in zip(net.weights, net.biases) for p in pair]
     velocity = [np.zeros_like(p) for p in params]
     history = History("backprop", {"epochs": [], "test_error": []}, step="epochs")

@@ -48,10 +48,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from ._validation import as_generator, check_finite_array, check_positive_float, check_positive_int
+from ._validation import (
+    Settings,
+    as_generator,
+    check_choice,
+    check_finite_array,
+    check_positive_float,
+    check_positive_int,
+    check_settings,
+)
 from .training import History
 
-__all__ = ["IsotropicGaussianMixture", "RBFEnergy", "langevin", "train_energy",
+__all__ = ["IsotropicGaussianMixture", "RBFEnergy", "langevin", "EnergyTraining", "train_energy",
            "langevin_snapshots", "ring_cells", "cell_masses", "cell_shares", "total_variation",
            "ChainStudy", "chain_study", "sampling_floor"]
 
@@ -223,16 +231,55 @@ def langevin(model: RBFEnergy, x0, n_steps: int, step: float, rng) -> np.ndarray
     return X
 
 
-def train_energy(model: RBFEnergy, data, *, rng, method: str = "short-run", n_updates: int = 300, lr: float = 0.5,
-                 n_chains: int = 200, n_steps: int = 20, step: float = 0.1, test=None,
-                 record_every: int = 50) -> History:
+@dataclass(frozen=True)
+class EnergyTraining(Settings):
+    r"""How :func:`train_energy` makes each update: the negative phase and the step size.
+
+    Frozen and validated on construction (a bad value raises an error naming the field).
+
+    Attributes
+    ----------
+    method : {"short-run", "persistent", "exact"}, default "short-run"
+        The negative phase: ``n_chains`` Langevin chains of ``n_steps`` started from
+        uniform noise at every update (``"short-run"``), the same chains continued
+        across updates (``"persistent"``), or the exact model mean by quadrature.
+    lr : float, default 0.5
+        Learning rate of the descent on :math:`-\log p`.
+    n_chains : int, default 200
+    n_steps : int, default 20
+        Langevin steps per update (:func:`langevin`).
+    step : float, default 0.1
+        Langevin step size :math:`\epsilon`.
+
+    Examples
+    --------
+    >>> EnergyTraining(method="persistent", n_steps=5)
+    EnergyTraining(method='persistent', lr=0.5, n_chains=200, n_steps=5, step=0.1)
+    """
+
+    method: str = "short-run"
+    lr: float = 0.5
+    n_chains: int = 200
+    n_steps: int = 20
+    step: float = 0.1
+
+    def __post_init__(self):
+        self._set("method", check_choice(self.method, "method", ("exact", "short-run", "persistent")))
+        self._set("lr", check_positive_float(self.lr, "lr"))
+        self._set("n_chains", check_positive_int(self.n_chains, "n_chains"))
+        self._set("n_steps", check_positive_int(self.n_steps, "n_steps"))
+        self._set("step", check_positive_float(self.step, "step"))
+
+
+def train_energy(model: RBFEnergy, data, *, rng, n_updates: int = 300, settings: EnergyTraining = EnergyTraining(),
+                 test=None, record_every: int = 50) -> History:
     r"""Fit ``model.theta`` in place by gradient descent on :math:`-\log p`, full batch.
 
-    ``method`` chooses the negative phase: ``"exact"`` (quadrature), ``"short-run"``
-    (``n_chains`` Langevin chains of ``n_steps`` from uniform noise at every update)
-    or ``"persistent"`` (the same chains continued across updates).
+    Each of the ``n_updates`` updates is
+    :math:`\theta \leftarrow \theta - \eta(\langle\phi\rangle_{\rm data} - \langle\phi\rangle_{\rm model})`,
+    the model mean from the negative phase ``settings.method`` (see :class:`EnergyTraining`).
 
-    Returns a :class:`~dreambook.training.History` with method ``method``,
+    Returns a :class:`~dreambook.training.History` with method ``settings.method``,
     columns ``n_updates`` (every ``record_every`` updates and the last),
     ``train_log_likelihood`` and ``test_log_likelihood`` (exact, by
     quadrature, nats per point; NaN without ``test``) and the final field
@@ -242,14 +289,11 @@ def train_energy(model: RBFEnergy, data, *, rng, method: str = "short-run", n_up
     if not isinstance(model, RBFEnergy):
         raise TypeError(f"model must be an RBFEnergy, got {type(model).__name__}")
     data = check_finite_array(data, "data", shape=(None, 2))
-    if method not in ("exact", "short-run", "persistent"):
-        raise ValueError(f"method must be 'exact', 'short-run' or 'persistent', got {method!r}")
+    settings = check_settings(settings, EnergyTraining)
+    method, lr, n_chains, n_steps, step = (settings.method, settings.lr, settings.n_chains, settings.n_steps,
+                                           settings.step)
     rng = as_generator(rng)
     n_updates = check_positive_int(n_updates, "n_updates")
-    lr = check_positive_float(lr, "lr")
-    n_chains = check_positive_int(n_chains, "n_chains")
-    n_steps = check_positive_int(n_steps, "n_steps")
-    step = check_positive_float(step, "step")
     record_every = check_positive_int(record_every, "record_every")
     L = model.half_side
     positive = model.features(data).mean(axis=0)

@@ -26,6 +26,7 @@ from scipy.special import expit
 from . import exact
 from ._kernels import RBMTrainingKernel, augment, split
 from ._validation import (
+    Settings,
     as_generator,
     check_binary,
     check_bool,
@@ -36,6 +37,7 @@ from ._validation import (
     check_positive_float,
     check_positive_int,
     check_real,
+    check_settings,
 )
 from .learning import (
     cd_gradient,
@@ -55,7 +57,9 @@ __all__ = [
     "History",
     "TrainingSettings",
     "train_rbm",
+    "GradientAscent",
     "train_bm",
+    "FullBatch",
     "fit_like_sklearn",
     "train_small_rbm",
     "DREAMERS",
@@ -578,7 +582,44 @@ def _progress_bar(iterable, method: str):
     return tqdm(iterable, desc=f"train_rbm ({method})", unit="epoch")
 
 
-def train_bm(model, data, *, lr=0.1, n_updates=100, momentum=0.0, weight_decay=0.0, max_units=None) -> History:
+@dataclass(frozen=True)
+class GradientAscent(Settings):
+    r"""How :func:`train_bm` makes each exact full-batch update.
+
+    .. math::
+
+        \Delta\theta \leftarrow m\,\Delta\theta + \eta\big(\nabla_\theta \bar\ell - \lambda W\big),
+        \qquad \theta \leftarrow \theta + \Delta\theta .
+
+    Frozen and validated on construction (a bad value raises an error naming the field).
+
+    Attributes
+    ----------
+    lr : float, default 0.1
+        Learning rate :math:`\eta > 0`.
+    momentum : float, default 0.0
+        :math:`m \in [0, 1)`.
+    weight_decay : float, default 0.0
+        L2 penalty :math:`\lambda \ge 0` on the weights.
+
+    Examples
+    --------
+    >>> GradientAscent(lr=0.5)
+    GradientAscent(lr=0.5, momentum=0.0, weight_decay=0.0)
+    """
+
+    lr: float = 0.1
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+
+    def __post_init__(self):
+        self._set("lr", check_positive_float(self.lr, "lr"))
+        self._set("momentum", check_real(self.momentum, "momentum", 0, 1, high_open=True))
+        self._set("weight_decay", check_real(self.weight_decay, "weight_decay", low=0))
+
+
+def train_bm(model, data, *, n_updates=100, settings: GradientAscent = GradientAscent(),
+             max_units=None) -> History:
     r"""Exact full-batch gradient ascent on the log-likelihood of a Boltzmann machine.
 
     For :class:`~dreambook.models.FullyVisibleBM`,
@@ -601,11 +642,10 @@ def train_bm(model, data, *, lr=0.1, n_updates=100, momentum=0.0, weight_decay=0
     ----------
     model : FullyVisibleBM, BoltzmannMachine or RBM
     data : array_like of 0/1, shape (m, n_visible)
-    lr : float, default 0.1
     n_updates : int, default 100
         Full-batch parameter updates.
-    momentum : float in [0, 1), default 0.0
-    weight_decay : float, default 0.0
+    settings : GradientAscent, default ``GradientAscent()``
+        Learning rate :math:`\eta`, momentum :math:`m` and weight decay :math:`\lambda`.
     max_units : int, optional
         Enumeration limit passed to :mod:`dreambook.exact`.
 
@@ -620,7 +660,7 @@ def train_bm(model, data, *, lr=0.1, n_updates=100, momentum=0.0, weight_decay=0
     --------
     >>> m = FullyVisibleBM.zeros(3)
     >>> data = [[1, 1, 0], [1, 1, 1], [0, 0, 0]]
-    >>> history = train_bm(m, data, lr=0.5, n_updates=50)
+    >>> history = train_bm(m, data, n_updates=50, settings=GradientAscent(lr=0.5))
     >>> history.train_log_likelihood[-1] > history.train_log_likelihood[0]
     True
     >>> bool(m.W[0, 1] > 0)      # units 0 and 1 agree in the data
@@ -629,10 +669,9 @@ def train_bm(model, data, *, lr=0.1, n_updates=100, momentum=0.0, weight_decay=0
     check_model(model, (FullyVisibleBM, BoltzmannMachine, RBM))
     n_visible = model.n_units if isinstance(model, FullyVisibleBM) else model.n_visible
     data = check_binary(data, "data", n_units=n_visible, allow_1d=False)
-    lr = check_positive_float(lr, "lr")
+    settings = check_settings(settings, GradientAscent)
+    lr, momentum, weight_decay = settings.lr, settings.momentum, settings.weight_decay
     n_updates = check_nonnegative_int(n_updates, "n_updates")
-    momentum = check_real(momentum, "momentum", 0, 1, high_open=True)
-    weight_decay = check_real(weight_decay, "weight_decay", low=0)
 
     history = History("exact", {"n_updates": [], "train_log_likelihood": [], "seconds": []})
     delta = {key: np.zeros_like(value) for key, value in model.params.items()}
@@ -782,17 +821,52 @@ class _Microscope:
         return positive_minus_negative(self.rbm, self.data, weighted_statistics(self.rbm, self.V, p))
 
 
+@dataclass(frozen=True)
+class FullBatch(Settings):
+    r"""How :func:`train_small_rbm` makes each full-batch update of an RBM.
+
+    :math:`\theta \leftarrow \theta + \eta(\hat g - \lambda W)`, with :math:`\hat g`
+    the gradient estimate ``method`` computes on all the data.
+
+    Frozen and validated on construction (a bad value raises an error naming the field).
+
+    Attributes
+    ----------
+    method : {"cd", "exact", "expected_cd"}, default "cd"
+        Sampled CD-k, the exact gradient, or the exact expectation of CD-k.
+    k : int, default 1
+        Gibbs steps of CD (also the *k* of the recorded cosines for ``"exact"``).
+    lr : float, default 0.1
+        Learning rate :math:`\eta > 0`.
+    weight_decay : float, default 0.0
+        L2 penalty :math:`\lambda \ge 0` on ``W``.
+
+    Examples
+    --------
+    >>> FullBatch(method="expected_cd", k=3)
+    FullBatch(method='expected_cd', k=3, lr=0.1, weight_decay=0.0)
+    """
+
+    method: str = "cd"
+    k: int = 1
+    lr: float = 0.1
+    weight_decay: float = 0.0
+
+    def __post_init__(self):
+        self._set("method", check_choice(self.method, "method", ("exact", "cd", "expected_cd")))
+        self._set("k", check_positive_int(self.k, "k"))
+        self._set("lr", check_positive_float(self.lr, "lr"))
+        self._set("weight_decay", check_real(self.weight_decay, "weight_decay", low=0))
+
+
 def train_small_rbm(
     rbm,
     data,
     *,
     rng,
-    method="cd",
-    k=1,
-    lr=0.1,
     n_updates=1000,
+    settings: FullBatch = FullBatch(),
     record_every=100,
-    weight_decay=0.0,
     max_units=MICROSCOPE_MAX_UNITS,
 ) -> History:
     r"""Full-batch training of a small RBM, watched through exact diagnostics; updated in place.
@@ -819,16 +893,12 @@ def train_small_rbm(
     rbm : RBM
         Trained in place.
     data : array_like of 0/1, shape (m, n_visible)
-    method : {"exact", "cd", "expected_cd"}
-    k : int, default 1
-        Gibbs steps of CD (also the *k* of the recorded cosines for ``"exact"``).
-    lr : float, default 0.1
-    n_updates : int, default 1000
     rng : numpy.random.Generator or int
         Required (CD sampling and the sampled cosine).
+    n_updates : int, default 1000
+    settings : FullBatch, default ``FullBatch()``
+        The estimator ``method``, its ``k``, the learning rate and the weight decay.
     record_every : int, default 100
-    weight_decay : float, default 0.0
-        L2 penalty on ``W``.
     max_units : int, default 12
 
     Returns
@@ -850,20 +920,18 @@ def train_small_rbm(
     --------
     >>> from dreambook.data import bars_and_stripes
     >>> rbm = RBM.random(9, 4, rng=0)
-    >>> h = train_small_rbm(rbm, bars_and_stripes(3), method="exact", n_updates=200,
+    >>> h = train_small_rbm(rbm, bars_and_stripes(3), n_updates=200, settings=FullBatch(method="exact"),
     ...                     record_every=100, rng=0)
     >>> h.n_updates.tolist(), bool(h.log_likelihood[-1] > h.log_likelihood[0])
     ([0, 100, 200], True)
     """
     check_model(rbm, RBM, "rbm")
     data = np.ascontiguousarray(check_binary(data, "data", n_units=rbm.n_visible, allow_1d=False))
-    method = check_choice(method, "method", ("exact", "cd", "expected_cd"))
-    k = check_positive_int(k, "k")
-    lr = check_positive_float(lr, "lr")
+    settings = check_settings(settings, FullBatch)
+    method, k, lr, weight_decay = settings.method, settings.k, settings.lr, settings.weight_decay
     n_updates = check_nonnegative_int(n_updates, "n_updates")
     rng = as_generator(rng)
     record_every = check_positive_int(record_every, "record_every")
-    weight_decay = check_real(weight_decay, "weight_decay", low=0)
     check_small_rbm(rbm, max_units, "train_small_rbm")
 
     scope = _Microscope(rbm, data, max_units)

@@ -30,7 +30,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from dreambook.data import bars_and_stripes
-from dreambook.training import train_small_rbm
+from dreambook.training import FullBatch, train_small_rbm
 from dreambook.models import RBM
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
@@ -64,8 +64,8 @@ def run(method: str, k: int, lr: float, seed: int, n_updates: int = N_UPDATES,
     data = bars_and_stripes(3)
     rbm = RBM.random(9, N_HIDDEN, rng=seed, scale=INIT_SCALE)
     with threadpool_limits(limits=notebook_env.blas_threads()):
-        return train_small_rbm(rbm, data, method=method, k=k, lr=lr, n_updates=n_updates,
-                               rng=seed, record_every=record_every)
+        return train_small_rbm(rbm, data, n_updates=n_updates, rng=seed,
+                               settings=FullBatch(method=method, k=k, lr=lr), record_every=record_every)
 
 
 def _run_job(job):

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from dreambook.forward_forward import MLP, FFNetwork, load_digits_labelled, train_backprop, train_ff
+from dreambook.forward_forward import MLP, SGD, FFNetwork, load_digits_labelled, train_backprop, train_ff
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import notebook_env  # noqa: E402  (the thread pin and the configuration record)
@@ -50,7 +50,7 @@ def ff_run(seed: int, lr=FF_LR, momentum=MOMENTUM, block_length=0, epochs=EPOCHS
     """Test error of one FF run (and the trained network)."""
     (Xtr, ytr), (Xte, yte) = load_digits_labelled()
     net = FFNetwork.random([64 + 10, HIDDEN, HIDDEN], rng=seed, threshold=THRESHOLD)
-    train_ff(net, Xtr, ytr, rng=100 + seed, epochs=epochs, batch_size=BATCH, lr=lr, momentum=momentum,
+    train_ff(net, Xtr, ytr, rng=100 + seed, settings=SGD(epochs=epochs, batch_size=BATCH, lr=lr, momentum=momentum),
              block_length=block_length)
     return net.error_rate(Xte, yte), net
 
@@ -59,7 +59,8 @@ def bp_run(seed: int, epochs=EPOCHS):
     """Test error of one backprop run (and the trained network)."""
     (Xtr, ytr), (Xte, yte) = load_digits_labelled()
     net = MLP.random([64, HIDDEN, HIDDEN, 10], rng=seed)
-    train_backprop(net, Xtr, ytr, rng=100 + seed, epochs=epochs, batch_size=BATCH, lr=BP_LR, momentum=MOMENTUM)
+    train_backprop(net, Xtr, ytr, rng=100 + seed,
+                   settings=SGD(epochs=epochs, batch_size=BATCH, lr=BP_LR, momentum=MOMENTUM))
     return net.error_rate(Xte, yte), net
 
 

@@ -173,7 +173,8 @@ def benchmark_cases():
     studies = {}
     for method, theta_scale in [("exact", 1.0), ("short-run", 0.5)]:
         model = langevin.RBFEnergy.on_grid(10, half_side=3.0, n_grid=60)
-        langevin.train_energy(model, data, rng=1, method="exact", n_updates=5, lr=0.5 * theta_scale)
+        langevin.train_energy(model, data, rng=1, n_updates=5,
+                              settings=langevin.EnergyTraining(method="exact", lr=0.5 * theta_scale))
         starts = {"noise": np.random.default_rng(2).uniform(-3, 3, (200, 2)),
                   "persistent chains": ring.sample(200, rng=3)}
         studies[method] = {name: langevin.chain_study(model, ring, x0, steps, 0.1, rng=4)

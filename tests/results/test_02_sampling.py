@@ -189,7 +189,7 @@ def test_biased_annealing_keeps_the_mode_split_of_t_about_1_54():
 def test_a_model_trained_on_bars_and_stripes_dreams_them():
     images = data.bars_and_stripes(3)
     dreamer = FullyVisibleBM.zeros(9)
-    training.train_bm(dreamer, images, lr=1.0, n_updates=150)
+    training.train_bm(dreamer, images, n_updates=150, settings=training.GradientAscent(lr=1.0))
     is_image = np.zeros(2**9, dtype=bool)
     is_image[state_index(images)] = True
     p_images = exact.probabilities(dreamer)[is_image].sum()

@@ -181,7 +181,7 @@ def test_reconstruction_error_falls_while_the_likelihood_falls():
     reconstruction error falls (0.094 -> 0.016 flipped units per image, as the
     chapter prints) while the exact log-likelihood falls (-42.43 -> -49.35 nats)."""
     from dreambook.markov import expected_reconstruction_error
-    from dreambook.training import train_small_rbm
+    from dreambook.training import FullBatch, train_small_rbm
 
     data = bars_and_stripes(3)
     stored = np.load(ROOT / "book" / "data" / "ch04_reproduction.npz")
@@ -189,7 +189,8 @@ def test_reconstruction_error_falls_while_the_likelihood_falls():
     result = {}
     for n in (peak_at, 30_000):
         model = RBM.random(9, 9, rng=0, scale=0.01)
-        train_small_rbm(model, data, method="cd", k=1, lr=0.1, n_updates=n, rng=0, record_every=n)
+        train_small_rbm(model, data, n_updates=n, rng=0, settings=FullBatch(method="cd", k=1, lr=0.1),
+                        record_every=n)
         result[n] = (14 * exact.log_likelihood(model, data), expected_reconstruction_error(model, data))
     (ll_peak, rec_peak), (ll_end, rec_end) = result[peak_at], result[30_000]
     assert peak_at == 6900
@@ -233,11 +234,12 @@ def test_cd1_fixed_point_differs_from_the_maximum_likelihood_solution():
 def test_cd_angles_at_the_nearly_converged_exact_model_on_bars_and_stripes():
     # ch4-ex-fixed-point's remark: seed 0, 30 000 exact updates at lr 0.1, then the angles
     # between the expected CD-k updates and the exact gradient.
-    from dreambook.training import train_small_rbm
+    from dreambook.training import FullBatch, train_small_rbm
 
     data = bars_and_stripes(3)
     model = RBM.random(9, 9, rng=0, scale=0.01)
-    train_small_rbm(model, data, method="exact", lr=0.1, n_updates=30_000, rng=0, record_every=30_000)
+    train_small_rbm(model, data, n_updates=30_000, rng=0, settings=FullBatch(method="exact", lr=0.1),
+                    record_every=30_000)
     g = _flat(exact_gradient(model, data))
     assert round(float(np.linalg.norm(g)), 4) == pytest.approx(0.0025, abs=1e-12)
     angles = []
@@ -254,7 +256,7 @@ def test_weight_decay_table_of_the_exercise():
 
     The runs replay the chapter's random stream, so every entry is asserted to the one
     decimal the table prints (update counts exactly). About 10 s of CPU per run."""
-    from dreambook.training import train_small_rbm
+    from dreambook.training import FullBatch, train_small_rbm
 
     data = bars_and_stripes(3)
     table = {1e-4: (-41.1, 21_500, -42.8, 33.9),
@@ -262,8 +264,9 @@ def test_weight_decay_table_of_the_exercise():
              1e-2: (-51.9, 19_500, -52.5, 13.6)}
     for decay, (peak, at, final, w_norm) in table.items():
         model = RBM.random(9, 9, rng=0, scale=0.01)
-        history = train_small_rbm(model, data, method="cd", k=1, lr=0.1, n_updates=30_000, rng=0,
-                                  record_every=500, weight_decay=decay)
+        history = train_small_rbm(model, data, n_updates=30_000, rng=0,
+                                  settings=FullBatch(method="cd", k=1, lr=0.1, weight_decay=decay),
+                                  record_every=500)
         total = 14 * history.log_likelihood
         best = int(np.argmax(total))
         assert total[best] == pytest.approx(peak, abs=0.05), decay
@@ -283,12 +286,12 @@ def test_noise_free_cd1_also_rises_then_falls():
     """ch4-ex-noise-or-bias: the exact expectation of the CD-1 update (no sampling noise), seed 0, lr 0.1,
     30 000 updates, records every 500: peak -44.26 nats (total, 14 images) at 7 000 updates, -46.22 at
     30 000, and from 7 000 updates on a slightly negative cosine with the true gradient (about -0.01)."""
-    from dreambook.training import train_small_rbm
+    from dreambook.training import FullBatch, train_small_rbm
 
     data = bars_and_stripes(3)
     model = RBM.random(9, 9, rng=0, scale=0.01)
-    run = train_small_rbm(model, data, method="expected_cd", k=1, lr=0.1, n_updates=30_000, rng=0,
-                          record_every=500)
+    run = train_small_rbm(model, data, n_updates=30_000, rng=0,
+                          settings=FullBatch(method="expected_cd", k=1, lr=0.1), record_every=500)
     total = 14 * np.asarray(run.log_likelihood)
     updates = np.asarray(run.n_updates)
     peak = int(np.argmax(total))

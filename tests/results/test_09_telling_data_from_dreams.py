@@ -149,8 +149,9 @@ def langevin_fits():
     models, histories = {}, {}
     for method in ["exact", "short-run", "persistent"]:
         model = langevin.RBFEnergy.on_grid(10, half_side=3.0, n_grid=60)
-        histories[method] = langevin.train_energy(model, train, rng=6, method=method, n_updates=150, lr=0.5,
-                                                  n_chains=200, n_steps=20, step=0.1, test=test, record_every=150)
+        settings = langevin.EnergyTraining(method=method, lr=0.5, n_chains=200, n_steps=20, step=0.1)
+        histories[method] = langevin.train_energy(model, train, rng=6, n_updates=150, settings=settings, test=test,
+                                                  record_every=150)
         models[method] = model
     return ring, test, models, histories
 

@@ -153,7 +153,7 @@ X_TWO, Y_TWO = np.array([[1.0], [1.0]]), np.array([[0.8], [-0.2]])
 @pytest.fixture(scope="module")
 def two_target_runs():
     net = eqprop.Network.random(1, 1, 1, rng=0, scale=1.0)
-    return net, {rule: eqprop.train(net, X_TWO, Y_TWO, rule, n_updates=300, lr=0.1)
+    return net, {rule: eqprop.train(net, X_TWO, Y_TWO, n_updates=300, settings=eqprop.Rule(rule, lr=0.1))
                  for rule in ("gradient", "eqprop", "chl")}
 
 
@@ -200,7 +200,7 @@ def test_chl_misses_the_best_output_then_oscillates(two_target_runs):
     assert len(negative) == 40 and negative[0] == 177
     assert np.min(np.abs(contrast)) > 1e-6     # no sign decided by noise (sensitivity < 1e-8, below)
     assert contrast.min() == pytest.approx(-0.088, abs=0.001)
-    at_step = eqprop.train(net, X_TWO, Y_TWO, "chl", n_updates=177, lr=0.1).net
+    at_step = eqprop.train(net, X_TWO, Y_TWO, n_updates=177, settings=eqprop.Rule("chl", lr=0.1)).net
     x, y = X_TWO[0], Y_TWO[0]
     h0, o0 = eqprop.settle(at_step, x)
     h1, o1 = eqprop.settle(at_step, x, init=eqprop.settle(at_step, x, y, clamp_output=True))
@@ -212,7 +212,7 @@ def test_chl_failure_is_stable_to_rounding_noise(two_target_runs):
     """A 1e-12 relative change of the initial weights moves the CHL run by far less than it prints."""
     net, runs = two_target_runs
     nudged = eqprop.Network(**{k: v * (1 + 1e-12) for k, v in net.params.items()})
-    hist = eqprop.train(nudged, X_TWO, Y_TWO, "chl", n_updates=300, lr=0.1)
+    hist = eqprop.train(nudged, X_TWO, Y_TWO, n_updates=300, settings=eqprop.Rule("chl", lr=0.1))
     ref = runs["chl"]
     assert np.max(np.abs(hist.loss - ref.loss)) < 1e-8
     assert np.max(np.abs(hist.contrast - ref.contrast)) < 1e-8
@@ -221,8 +221,8 @@ def test_chl_failure_is_stable_to_rounding_noise(two_target_runs):
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_chl_fails_from_other_initial_weights(seed):
     net = eqprop.Network.random(1, 1, 1, rng=seed, scale=1.0)
-    chl = eqprop.train(net, X_TWO, Y_TWO, "chl", n_updates=300, lr=0.1)
-    ep = eqprop.train(net, X_TWO, Y_TWO, "eqprop", n_updates=300, lr=0.1)
+    chl = eqprop.train(net, X_TWO, Y_TWO, n_updates=300, settings=eqprop.Rule("chl", lr=0.1))
+    ep = eqprop.train(net, X_TWO, Y_TWO, n_updates=300, settings=eqprop.Rule("eqprop", lr=0.1))
     assert ep.loss[-1] == pytest.approx(0.125, abs=1e-6)
     assert chl.loss[-1] > 0.2 and chl.contrast.min() < -0.05
 

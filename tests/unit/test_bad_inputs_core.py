@@ -121,7 +121,7 @@ def test_there_are_many_distinct_cases():
 # ---------------------------------------------------------------------------
 def _range_cases():
     from dreambook import hopfield, stdp
-    from dreambook.forward_forward import FFNetwork, train_ff
+    from dreambook.forward_forward import SGD, FFNetwork, train_ff
     from dreambook.models import HopfieldNetwork
 
     net = HopfieldNetwork.hebbian(hopfield.random_patterns(2, 8, rng=0))
@@ -133,7 +133,7 @@ def _range_cases():
          r"min_overlap must be a finite number in \(-1, 1\], got -1.0"),
         (lambda: hopfield.retrieval_rate(net, patterns, 0, n_flips=1, min_overlap=True), TypeError,
          "min_overlap must be a real number"),
-        (lambda: train_ff(ff, images, labels, rng=0, epochs=1, batch_size=2, momentum=1.0), ValueError,
+        (lambda: train_ff(ff, images, labels, rng=0, settings=SGD(epochs=1, batch_size=2, momentum=1.0)), ValueError,
          r"momentum must be a finite number in \[0, 1\), got 1.0"),
         (lambda: stdp.reverse_spike_times([1.0], [2.0], duration=np.nan), ValueError,
          "duration must be a finite number"),

@@ -10,7 +10,8 @@ import pytest
 from dreambook.data import bars_and_stripes, helmholtz_bars, helmholtz_bars_distribution, load_digits_binary
 from dreambook.estimate import ais_log_partition, estimated_log_likelihood, linear_betas
 from dreambook.learning import cd_gradient, fpcd_gradient, init_visible_bias, pcd_gradient
-from dreambook.training import TrainingSettings, fit_like_sklearn, momentum_schedule, train_bm, train_rbm
+from dreambook.training import (GradientAscent, TrainingSettings, fit_like_sklearn, momentum_schedule, train_bm,
+                                train_rbm)
 from dreambook.sampling import sample_chains
 from dreambook.models import RBM
 
@@ -92,7 +93,7 @@ CASES = [
     ("init_visible_bias eps too large", lambda: init_visible_bias(DATA, eps=0.7), ValueError, "eps"),
     ("momentum_schedule final one", lambda: momentum_schedule(final=1.0), ValueError, "final"),
     ("train_bm model wrong type", lambda: train_bm("model", DATA), TypeError, "model"),
-    ("train_bm lr zero", lambda: train_bm(_rbm(), DATA, lr=0), ValueError, "lr"),
+    ("train_bm lr zero", lambda: train_bm(_rbm(), DATA, settings=GradientAscent(lr=0)), ValueError, "lr"),
     ("sample_chains n_sweeps negative", lambda: sample_chains(_rbm(), DATA, -1, 0), ValueError, "n_sweeps"),
     ("sample_chains v0 wrong width", lambda: sample_chains(_rbm(), np.zeros((2, 3)), 1, 0), ValueError, "v0"),
     ("fit_like_sklearn random_state None", lambda: fit_like_sklearn(DATA, 4), TypeError, "random_state"),

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dreambook import exact
-from dreambook.forward_forward import (MLP, FFNetwork, embed_label, train_backprop, train_ff, wrong_labels)
-from dreambook.langevin import IsotropicGaussianMixture, RBFEnergy, langevin, train_energy
+from dreambook.forward_forward import (MLP, SGD, FFNetwork, embed_label, train_backprop, train_ff, wrong_labels)
+from dreambook.langevin import EnergyTraining, IsotropicGaussianMixture, RBFEnergy, langevin, train_energy
 from dreambook.models import FullyVisibleBM
 from dreambook.nce import (NOISE_KINDS, BernoulliNoise, fit_ml, fit_nce, make_noise, model_to_params,
                            nce_objective, noise_ratio_study, pair_features, params_to_model,
@@ -248,7 +248,7 @@ def test_block_schedule_balances_the_phases():
     net.local_gradients = spy
     images = np.random.default_rng(0).random((40, 2))
     y = np.arange(40) % 2
-    history = train_ff(net, images, y, rng=0, epochs=1, batch_size=5, block_length=2)
+    history = train_ff(net, images, y, rng=0, settings=SGD(epochs=1, batch_size=5), block_length=2)
     assert history.epochs == [1] and np.isnan(history.test_error[0]) and history.method == "forward-forward"
     # 8 minibatches: runs of 2 positive updates alternate with runs of 2 negative ones
     assert calls[:4] == [True, True, False, False]
@@ -263,7 +263,9 @@ def test_ff_bad_inputs():
     with pytest.raises(TypeError, match="rng"):
         train_ff(net, images, np.zeros(4, dtype=int), rng=None)
     with pytest.raises(ValueError, match="momentum"):
-        train_ff(net, images, np.zeros(4, dtype=int), rng=0, momentum=1.0)
+        SGD(momentum=1.0)
+    with pytest.raises(TypeError, match="settings must be a dreambook.forward_forward.SGD"):
+        train_ff(net, images, np.zeros(4, dtype=int), rng=0, settings={"momentum": 0.5})
     with pytest.raises(ValueError, match="labels in 0..1"):
         train_ff(net, images, np.full(4, 5), rng=0)
     with pytest.raises(ValueError, match="columns"):
@@ -301,7 +303,8 @@ def test_rbf_energy_gradient_quadrature_and_exact_training():
     data = IsotropicGaussianMixture.ring(4, 1.0, 0.3).sample(300, rng=1)
     data = np.clip(data, -1.99, 1.99)
     fit = RBFEnergy.on_grid(4, 2.0, n_grid=60)
-    hist = train_energy(fit, data, rng=0, method="exact", n_updates=60, lr=1.0, record_every=20)
+    hist = train_energy(fit, data, rng=0, n_updates=60, settings=EnergyTraining(method="exact", lr=1.0),
+                        record_every=20)
     assert hist.train_log_likelihood[-1] > hist.train_log_likelihood[0] > np.log(1 / 16.0)
     assert hist.n_updates == [20, 40, 60] and np.all(np.isnan(hist.test_log_likelihood))
 
@@ -320,7 +323,9 @@ def test_langevin_bad_inputs():
     with pytest.raises(TypeError, match="rng"):
         langevin(model, np.zeros((2, 2)), 5, 0.1, rng=None)
     with pytest.raises(ValueError, match="method"):
-        train_energy(model, np.zeros((3, 2)), rng=0, method="long-run")
+        EnergyTraining(method="long-run")
+    with pytest.raises(TypeError, match="settings must be a dreambook.langevin.EnergyTraining"):
+        train_energy(model, np.zeros((3, 2)), rng=0, settings="exact")
     with pytest.raises(ValueError, match="must lie in"):
         model.log_prob([[3.0, 0.0]])
     with pytest.raises(TypeError, match="rng"):
@@ -366,11 +371,11 @@ def test_polar_cells_and_total_variation():
 
 
 def test_chain_study_measures_converging_chains():
-    from dreambook.langevin import chain_study, sampling_floor, train_energy
+    from dreambook.langevin import EnergyTraining, chain_study, sampling_floor, train_energy
 
     ring = IsotropicGaussianMixture.ring(8, radius=2.0, s=0.25)
     model = RBFEnergy.on_grid(8, half_side=3.0, n_grid=48)
-    train_energy(model, ring.sample(500, rng=0), rng=1, method="exact", n_updates=60, lr=0.5)
+    train_energy(model, ring.sample(500, rng=0), rng=1, n_updates=60, settings=EnergyTraining(method="exact"))
     x0 = np.random.default_rng(2).uniform(-3, 3, (300, 2))
     study = chain_study(model, ring, x0, [0, 300], step=0.1, rng=3)
     # from noise the chains approach the model's density, which is close to the ring
@@ -390,16 +395,17 @@ def test_chain_study_measures_converging_chains():
 def test_persistent_training_returns_its_chains():
     ring = IsotropicGaussianMixture.ring(8, radius=2.0, s=0.25)
     model = RBFEnergy.on_grid(4, 3.0, n_grid=24)
-    h = train_energy(model, ring.sample(50, rng=0), rng=1, method="persistent", n_updates=3, n_chains=7,
-                     n_steps=2)
+    h = train_energy(model, ring.sample(50, rng=0), rng=1, n_updates=3,
+                     settings=EnergyTraining(method="persistent", n_chains=7, n_steps=2))
     assert h.chains.shape == (7, 2)
-    assert train_energy(model, ring.sample(50, rng=0), rng=1, method="exact", n_updates=2).chains is None
+    assert train_energy(model, ring.sample(50, rng=0), rng=1, n_updates=2,
+                        settings=EnergyTraining(method="exact")).chains is None
 
 
 def test_backprop_history_records_the_test_error_after_each_epoch():
     rng = np.random.default_rng(0)
     images, y = rng.random((30, 4)), np.arange(30) % 2
     net = MLP.random([4, 5, 2], rng=0)
-    history = train_backprop(net, images, y, rng=0, epochs=3, batch_size=10, test=(images, y))
+    history = train_backprop(net, images, y, rng=0, settings=SGD(epochs=3, batch_size=10), test=(images, y))
     assert history.method == "backprop" and history.epochs == [1, 2, 3]
     assert history.test_error[-1] == net.error_rate(images, y)

@@ -9,7 +9,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes, load_digits_binary
-from dreambook.training import History, TrainingSettings, momentum_schedule, train_bm, train_rbm
+from dreambook.training import GradientAscent, History, TrainingSettings, momentum_schedule, train_bm, train_rbm
 from dreambook.learning import cd_gradient, exact_gradient, fpcd_gradient, init_visible_bias, pcd_gradient
 from dreambook.sampling import sample_chains
 from dreambook.models import RBM, BoltzmannMachine, FullyVisibleBM, block_mask
@@ -169,12 +169,12 @@ def test_exact_gradient_training_increases_log_likelihood_monotonically():
 def test_train_bm_fully_visible_and_with_hidden_units():
     data = bars_and_stripes(2)  # 6 images of 4 pixels
     fvbm = FullyVisibleBM.zeros(4)
-    history = train_bm(fvbm, data, lr=0.5, n_updates=40)
+    history = train_bm(fvbm, data, n_updates=40, settings=GradientAscent(lr=0.5))
     assert np.all(np.diff(history.train_log_likelihood) > 0)
     np.testing.assert_allclose(fvbm.W, fvbm.W.T)
     mask = block_mask([4, 2], [(0, 1)])  # an RBM-shaped Boltzmann machine
     bm = BoltzmannMachine.random(4, 2, rng=0, scale=0.1, mask=mask)
-    history = train_bm(bm, data, lr=0.2, n_updates=40, momentum=0.5)
+    history = train_bm(bm, data, n_updates=40, settings=GradientAscent(lr=0.2, momentum=0.5))
     assert history.n_updates == list(range(41))
     assert history.train_log_likelihood[-1] > history.train_log_likelihood[0]
     assert np.all(bm.W[~bm.mask] == 0)

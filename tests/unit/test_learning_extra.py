@@ -11,7 +11,7 @@ import pytest
 
 from dreambook import exact
 from dreambook.data import bars_and_stripes
-from dreambook.training import History, TrainingSettings, train_rbm, train_small_rbm
+from dreambook.training import FullBatch, History, TrainingSettings, train_rbm, train_small_rbm
 from dreambook.markov import block_gibbs_matrices, cd_chain_distributions
 from dreambook.learning import cd_gradient, expected_cd_gradient
 from dreambook.diagnostics import pseudo_log_likelihood
@@ -125,8 +125,9 @@ def test_exact_and_expected_updates_are_plain_gradient_steps(small):
                             ("expected_cd", lambda r: expected_cd_gradient(r, DATA4, k=2))]:
         rbm = small.copy()
         grad = grad_fn(rbm)
-        history = train_small_rbm(rbm, DATA4, method=method, k=2, lr=0.3, n_updates=1, rng=0,
-                                  record_every=1, weight_decay=0.1)
+        history = train_small_rbm(rbm, DATA4, n_updates=1, rng=0,
+                                  settings=FullBatch(method=method, k=2, lr=0.3, weight_decay=0.1),
+                                  record_every=1)
         np.testing.assert_allclose(rbm.W, small.W + 0.3 * (grad["W"] - 0.1 * small.W), atol=1e-12)
         np.testing.assert_allclose(rbm.b, small.b + 0.3 * grad["b"], atol=1e-12)
         np.testing.assert_allclose(rbm.c, small.c + 0.3 * grad["c"], atol=1e-12)
@@ -136,7 +137,8 @@ def test_exact_and_expected_updates_are_plain_gradient_steps(small):
 def test_cd_method_reproduces_train_rbm_exactly():
     data = bars_and_stripes(3)
     a, b = RBM.random(9, 5, rng=1), RBM.random(9, 5, rng=1)
-    train_small_rbm(a, data, method="cd", k=3, lr=0.1, n_updates=50, rng=11, record_every=10)
+    train_small_rbm(a, data, n_updates=50, rng=11, settings=FullBatch(method="cd", k=3, lr=0.1),
+                    record_every=10)
     train_rbm(b, data, settings=TrainingSettings(method="cd", k=3, lr=0.1, epochs=50, batch_size=14, shuffle=False, record_exact=False), rng=11)
     np.testing.assert_array_equal(a.W, b.W)
     np.testing.assert_array_equal(a.c, b.c)
@@ -145,7 +147,8 @@ def test_cd_method_reproduces_train_rbm_exactly():
 def test_recorded_diagnostics_are_exact():
     data = bars_and_stripes(3)
     rbm = RBM.random(9, 6, rng=2, scale=0.5)
-    history = train_small_rbm(rbm, data, method="exact", k=1, lr=0.1, n_updates=40, rng=0, record_every=20)
+    history = train_small_rbm(rbm, data, n_updates=40, rng=0, settings=FullBatch(method="exact", k=1, lr=0.1),
+                              record_every=20)
     assert isinstance(history, History)
     assert history.n_updates.tolist() == [0, 20, 40] and (history.k, history.lr) == (1, 0.1)
     assert history.log_likelihood[-1] == pytest.approx(exact.log_likelihood(rbm, data), abs=1e-12)
@@ -162,13 +165,13 @@ def test_train_small_rbm_bad_inputs():
     data = bars_and_stripes(3)
     rbm = RBM.zeros(9, 3)
     with pytest.raises(ValueError, match="method"):
-        train_small_rbm(rbm, data, method="pcd", rng=0)
+        train_small_rbm(rbm, data, rng=0, settings=FullBatch(method="pcd"))
     with pytest.raises(ValueError, match="record_every"):
         train_small_rbm(rbm, data, record_every=0, rng=0)
     with pytest.raises(ValueError, match="max_units"):
         train_small_rbm(RBM.zeros(16, 3), np.zeros((2, 16)), rng=0)
     with pytest.raises(ValueError, match="weight_decay"):
-        train_small_rbm(rbm, data, weight_decay=-1.0, rng=0)
+        train_small_rbm(rbm, data, rng=0, settings=FullBatch(weight_decay=-1.0))
 
 
 # ---------------------------------------------------------------------------

@@ -229,7 +229,7 @@ def test_train_applies_the_rule_and_records_the_phases():
     net = eqprop.Network.random(2, 3, 1, rng=2, scale=1.0)
     X, Y = np.array([[1.0, -1.0], [0.5, 0.5]]), np.array([[0.4], [-0.3]])
     before = eqprop.flatten(net.params)
-    hist = eqprop.train(net, X, Y, "chl", n_updates=1, lr=0.3)
+    hist = eqprop.train(net, X, Y, n_updates=1, settings=eqprop.Rule("chl", lr=0.3))
     trained = hist.net
     np.testing.assert_array_equal(eqprop.flatten(net.params), before)          # input untouched
     chl = np.mean([eqprop.flatten(eqprop.chl_direction(net, x, y)) for x, y in zip(X, Y)], axis=0)
@@ -241,11 +241,11 @@ def test_train_applies_the_rule_and_records_the_phases():
     grad = np.mean([eqprop.flatten(eqprop.true_gradient(net, x, y)) for x, y in zip(X, Y)], axis=0)
     assert hist.cosine[0] == pytest.approx(chl @ grad / np.linalg.norm(chl) / np.linalg.norm(grad),
                                               abs=1e-12)
-    g_hist = eqprop.train(net, X, Y, "gradient", n_updates=40, lr=0.5)
+    g_hist = eqprop.train(net, X, Y, n_updates=40, settings=eqprop.Rule("gradient", lr=0.5))
     g_trained = g_hist.net
     assert np.all(np.diff(g_hist.loss) < 0)                                     # descent on J
     np.testing.assert_allclose(g_hist.cosine, 1.0, atol=1e-12)
-    e_trained = eqprop.train(net, X, Y, "eqprop", n_updates=40, lr=0.5, beta=0.01).net
+    e_trained = eqprop.train(net, X, Y, n_updates=40, settings=eqprop.Rule("eqprop", lr=0.5, beta=0.01)).net
     np.testing.assert_allclose(eqprop.flatten(e_trained.params), eqprop.flatten(g_trained.params),
                                atol=1e-4)
 
@@ -254,13 +254,15 @@ def test_train_and_settle_bad_inputs():
     net = eqprop.Network.random(2, 3, 1, rng=2)
     X, Y = np.zeros((2, 2)), np.zeros((2, 1))
     with pytest.raises(ValueError, match="rule must be one of"):
-        eqprop.train(net, X, Y, "backprop", n_updates=1, lr=0.1)
+        eqprop.train(net, X, Y, n_updates=1, settings=eqprop.Rule("backprop", lr=0.1))
     with pytest.raises(ValueError, match="Y must have shape"):
-        eqprop.train(net, X, np.zeros((3, 1)), "chl", n_updates=1, lr=0.1)
+        eqprop.train(net, X, np.zeros((3, 1)), n_updates=1, settings=eqprop.Rule("chl", lr=0.1))
     with pytest.raises(ValueError, match="lr must be a finite number > 0"):
-        eqprop.train(net, X, Y, "chl", n_updates=1, lr=0.0)
+        eqprop.train(net, X, Y, n_updates=1, settings=eqprop.Rule("chl", lr=0.0))
     with pytest.raises(ValueError, match="n_updates"):
-        eqprop.train(net, X, Y, "chl", n_updates=0, lr=0.1)
+        eqprop.train(net, X, Y, n_updates=0, settings=eqprop.Rule("chl", lr=0.1))
+    with pytest.raises(TypeError, match="settings must be a dreambook.eqprop.Rule"):
+        eqprop.train(net, X, Y, n_updates=1, settings="chl")
     with pytest.raises(ValueError, match=r"init\[1\] \(o\) must have shape"):
         eqprop.settle(net, np.zeros(2), init=(np.zeros(3), np.zeros(2)))
 
