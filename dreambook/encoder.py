@@ -65,9 +65,11 @@ from ._kernels.boltzmann import population_sweeps
 from ._special import logsumexp
 from . import exact, sampling
 from ._validation import (
+    Settings,
     as_generator,
     check_binary,
     check_bool,
+    check_choice,
     check_finite_array,
     check_model,
     check_nonnegative_int,
@@ -76,6 +78,7 @@ from ._validation import (
     check_probability_vector,
     check_real,
     check_seed,
+    check_settings,
     check_temperature,
 )
 from .models import BoltzmannMachine, block_mask
@@ -85,6 +88,7 @@ from .states import all_states, empirical_distribution, pack_pairs, pair_feature
 __all__ = [
     "Procedure",
     "PAPER",
+    "ExactRule",
     "encoder_patterns",
     "encoder_mask",
     "encoder_machine",
@@ -964,14 +968,45 @@ def train_paper_population(models, *, n_updates, rngs, patterns=None, procedure:
 # ---------------------------------------------------------------------------
 # Exact training
 # ---------------------------------------------------------------------------
-def train_exact(model, p_data, *, lr=1.0, n_updates=1000, record_every=10, keep_weights=False,
-                update="gradient") -> History:
+@dataclass(frozen=True)
+class ExactRule(Settings):
+    r"""How :func:`train_exact` and :func:`train_exact_population` make each step.
+
+    With the exact phase difference :math:`d = (p^+ - p^-)/T`
+    (:func:`exact_phase_difference`) a step is :math:`\theta \leftarrow \theta + \eta\,d`
+    (``update="gradient"``: steepest descent on :math:`G`) or
+    :math:`\theta \leftarrow \theta + \eta\,\operatorname{sign}(d)`
+    (``update="sign"``: the 1985 rule without sampling noise).
+
+    Frozen and validated on construction (a bad value raises an error naming the field).
+
+    Attributes
+    ----------
+    update : {"gradient", "sign"}, default "gradient"
+    lr : float, default 1.0
+        Step size :math:`\eta > 0`.
+
+    Examples
+    --------
+    >>> ExactRule("sign", lr=0.2)
+    ExactRule(update='sign', lr=0.2)
+    """
+
+    update: str = "gradient"
+    lr: float = 1.0
+
+    def __post_init__(self):
+        self._set("update", check_choice(self.update, "update", ("gradient", "sign")))
+        self._set("lr", check_positive_float(self.lr, "lr"))
+
+
+def train_exact(model, p_data, *, n_updates=1000, settings: ExactRule = ExactRule(), record_every=10,
+                keep_weights=False) -> History:
     r"""Exact training of one encoder network on a distribution (in place).
 
     Each step computes :func:`exact_phase_difference`
-    :math:`(p^+ - p^-)/T` and moves the parameters by ``lr`` times it
-    (``update="gradient"``: steepest descent on :math:`G`) or by ``lr`` times
-    its sign (``update="sign"``: the paper's rule without sampling noise).
+    :math:`(p^+ - p^-)/T` and moves the parameters by ``lr`` times it or by
+    ``lr`` times its sign (``settings``, an :class:`ExactRule`).
 
     Parameters
     ----------
@@ -979,11 +1014,11 @@ def train_exact(model, p_data, *, lr=1.0, n_updates=1000, record_every=10, keep_
     p_data : array_like, shape (2**n_visible,)
         e.g. :func:`clean_distribution` (plain maximum likelihood) or
         :func:`noisy_distribution` (noisy clamping, exactly).
-    lr : float
     n_updates : int
+    settings : ExactRule, default ``ExactRule()``
+        The update (gradient or sign) and its step size.
     record_every : int
     keep_weights : bool
-    update : {"gradient", "sign"}
 
     Returns
     -------
@@ -994,18 +1029,17 @@ def train_exact(model, p_data, *, lr=1.0, n_updates=1000, record_every=10, keep_
     --------
     >>> model = encoder_machine(rng=0, scale=0.01)
     >>> p = noisy_distribution(encoder_patterns())
-    >>> history = train_exact(model, p, lr=1.0, n_updates=50, record_every=25)
+    >>> history = train_exact(model, p, n_updates=50, record_every=25)
     >>> history.G[-1] < history.G[0]
     True
     """
     _encoder_shape(model)
     p = _check_p_data(p_data, model)
-    lr = check_positive_float(lr, "lr")
+    settings = check_settings(settings, ExactRule)
+    update, lr = settings.update, settings.lr
     n_updates = check_nonnegative_int(n_updates, "n_updates")
     record_every = _check_record_every(record_every)
     keep_weights = check_bool(keep_weights, "keep_weights")
-    if update not in ("gradient", "sign"):
-        raise ValueError(f"update must be 'gradient' or 'sign', got {update!r}")
     columns = _recorder(keep_weights)
     _record(columns, 0, model, p)
     for step in range(1, n_updates + 1):
@@ -1161,14 +1195,14 @@ class _Population:
         return grad
 
 
-def train_exact_population(seeds, p_data, *, lr=1.0, n_updates=1500, scale=0.01, v=4, h=2,
-                           update="gradient", T=1.0) -> History:
+def train_exact_population(seeds, p_data, *, n_updates=1500, settings: ExactRule = ExactRule(), scale=0.01,
+                           v=4, h=2, T=1.0) -> History:
     r"""Train one encoder network per seed by exact statistics, all in lockstep.
 
     Network *k* starts from :func:`encoder_machine` with
     ``rng=np.random.default_rng(seeds[k])`` and ``scale``, then takes
-    ``n_updates`` steps of ``lr`` times the exact phase difference
-    :math:`(p^+ - p^-)/T` (or its sign, ``update="sign"``) -- exactly what
+    ``n_updates`` steps of ``settings`` (an :class:`ExactRule`: ``lr`` times the exact
+    phase difference :math:`(p^+ - p^-)/T`, or times its sign) -- exactly what
     :func:`train_exact` does to each network, computed by a fast kernel that
     enumerates the :math:`2^n` states of all networks with one matrix product.
 
@@ -1179,14 +1213,14 @@ def train_exact_population(seeds, p_data, *, lr=1.0, n_updates=1500, scale=0.01,
         e.g. ``(seed, restart)`` pairs).
     p_data : array_like, shape (2**(2v),)
         Training distribution over the visible vectors.
-    lr, n_updates : float, int
+    n_updates : int
+    settings : ExactRule, default ``ExactRule()``
     scale : float
         Standard deviation of the initial weights. The paper started at zero; an
         exact gradient started exactly at zero can never make the two hidden
         units differ, so a small random start is needed.
     v, h : int
         Encoder size.
-    update : {"gradient", "sign"}
     T : float
 
     Returns
@@ -1208,11 +1242,10 @@ def train_exact_population(seeds, p_data, *, lr=1.0, n_updates=1500, scale=0.01,
     """
     template = encoder_machine(v, h, T=T)
     p = _check_p_data(p_data, template)
-    lr = check_positive_float(lr, "lr")
+    settings = check_settings(settings, ExactRule)
+    update, lr = settings.update, settings.lr
     n_updates = check_nonnegative_int(n_updates, "n_updates")
     T = check_temperature(T, "T")
-    if update not in ("gradient", "sign"):
-        raise ValueError(f"update must be 'gradient' or 'sign', got {update!r}")
     seeds = [check_seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
     if not seeds:
         raise ValueError("seeds must contain at least one seed")

@@ -28,10 +28,12 @@ phase can compute for itself.
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._validation import (
+    Settings,
     check_real,
     check_model,
     as_generator,
@@ -39,6 +41,7 @@ from ._validation import (
     check_finite_array,
     check_positive_float,
     check_positive_int,
+    check_settings,
 )
 from ._special import sigmoid
 from .models.helmholtz import HelmholtzMachine
@@ -53,6 +56,7 @@ __all__ = [
     "kl_bits",
     "decomposition",
     "sampled_free_energy",
+    "Schedule",
     "train",
     "train_population",
     "clean_bars_machine",
@@ -364,12 +368,45 @@ def _run(models, n_updates, rng, sample_data, batch_size, lrs, record_every, eva
     return [_unstack(P, k) for k in range(K)], np.array(steps), records, snapshots
 
 
-def _common_args(n_updates, batch_size, lr_start, lr_end, record_every):
+@dataclass(frozen=True)
+class Schedule(Settings):
+    r"""How :func:`train` and :func:`train_population` make each wake-sleep step.
+
+    Step :math:`t` of :math:`N` takes one wake phase on ``batch_size`` fresh
+    training images and one sleep phase on ``batch_size`` dreams, both at the
+    learning rate of :func:`lr_schedule`,
+    :math:`\eta_t = \eta_{\rm start}(\eta_{\rm end}/\eta_{\rm start})^{t/(N-1)}`.
+
+    Frozen and validated on construction (a bad value raises an error naming the field).
+
+    Attributes
+    ----------
+    batch_size : int, default 20
+    lr_start, lr_end : float, default 2.0 and 0.05
+        First and last learning rate (equal for a constant rate).
+
+    Examples
+    --------
+    >>> Schedule(lr_start=0.2, lr_end=0.2)
+    Schedule(batch_size=20, lr_start=0.2, lr_end=0.2)
+    """
+
+    batch_size: int = 20
+    lr_start: float = 2.0
+    lr_end: float = 0.05
+
+    def __post_init__(self):
+        self._set("batch_size", check_positive_int(self.batch_size, "batch_size"))
+        self._set("lr_start", check_positive_float(self.lr_start, "lr_start"))
+        self._set("lr_end", check_positive_float(self.lr_end, "lr_end"))
+
+
+def _common_args(n_updates, settings, record_every):
     n_updates = check_positive_int(n_updates, "n_updates")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    lrs = lr_schedule(n_updates, lr_start, lr_end)
+    settings = check_settings(settings, Schedule)
+    lrs = lr_schedule(n_updates, settings.lr_start, settings.lr_end)
     record_every = check_positive_int(record_every, "record_every")
-    return n_updates, batch_size, lrs, record_every
+    return n_updates, settings.batch_size, lrs, record_every
 
 
 def _exact_evaluator(states, probs):
@@ -378,8 +415,8 @@ def _exact_evaluator(states, probs):
     return lambda model: decomposition(model, states, probs)
 
 
-def train(model, *, n_updates: int, rng, sample_data=None, batch_size: int = 20, lr_start=2.0,
-          lr_end=0.05, record_every: int = 1000, states=None, probs=None) -> History:
+def train(model, *, n_updates: int, rng, settings: Schedule = Schedule(), sample_data=None,
+          record_every: int = 1000, states=None, probs=None) -> History:
     r"""Train one Helmholtz machine by wake-sleep; optionally record the exact KL.
 
     Each step draws ``batch_size`` fresh training images, takes one wake phase on
@@ -393,12 +430,11 @@ def train(model, *, n_updates: int, rng, sample_data=None, batch_size: int = 20,
     n_updates : int
         Number of wake-sleep steps.
     rng : numpy.random.Generator or int
+    settings : Schedule, default ``Schedule()``
+        Batch size and the learning rates between which the rate decays geometrically.
     sample_data : callable, optional
         ``sample_data(n, rng)`` returns ``n`` binary training images; by default
         :func:`dreambook.data.helmholtz_bars`.
-    batch_size : int, default 20
-    lr_start, lr_end : float, default 2.0 and 0.05
-        The learning rate decays geometrically between them.
     record_every : int, default 1000
         Evaluate and keep a snapshot every this many steps (and at the start and end).
     states, probs : array_like, optional
@@ -417,8 +453,7 @@ def train(model, *, n_updates: int, rng, sample_data=None, batch_size: int = 20,
     """
     _check_model(model)
     rng = as_generator(rng)
-    n_updates, batch_size, lrs, record_every = _common_args(n_updates, batch_size, lr_start,
-                                                          lr_end, record_every)
+    n_updates, batch_size, lrs, record_every = _common_args(n_updates, settings, record_every)
     sample_data = _bars_sampler if sample_data is None else sample_data
     if not callable(sample_data):
         raise TypeError("sample_data must be a callable sample_data(n, rng)")
@@ -432,10 +467,9 @@ def train(model, *, n_updates: int, rng, sample_data=None, batch_size: int = 20,
     return History("wake-sleep", columns, final={"model": models[0]})
 
 
-def train_population(sizes, *, n_models: int, n_updates: int, rng, sample_data=None,
-                     batch_size: int = 20, lr_start=2.0, lr_end=0.05, visible_bias=-3.0,
-                     init_scale=0.1, n_select: int = 10000, record_every: int = 1000,
-                     states=None, probs=None) -> History:
+def train_population(sizes, *, n_models: int, n_updates: int, rng, settings: Schedule = Schedule(),
+                     sample_data=None, visible_bias=-3.0, init_scale=0.1, n_select: int = 10000,
+                     record_every: int = 1000, states=None, probs=None) -> History:
     r"""Train several restarts by wake-sleep and keep the one the wake phase likes best.
 
     All ``n_models`` machines start from independent random weights
@@ -451,7 +485,7 @@ def train_population(sizes, *, n_models: int, n_updates: int, rng, sample_data=N
         Units per layer, top first (``(1, 8, 16)`` for the bars problem).
     n_models : int
         Number of restarts.
-    n_updates, rng, sample_data, batch_size, lr_start, lr_end, record_every, states, probs
+    n_updates, rng, settings, sample_data, record_every, states, probs
         As in :func:`train`.
     visible_bias : float, default -3.0
         Initial generative bias of the visible units.
@@ -473,8 +507,7 @@ def train_population(sizes, *, n_models: int, n_updates: int, rng, sample_data=N
     rng = as_generator(rng)
     n_models = check_positive_int(n_models, "n_models")
     n_select = check_positive_int(n_select, "n_select")
-    n_updates, batch_size, lrs, record_every = _common_args(n_updates, batch_size, lr_start,
-                                                          lr_end, record_every)
+    n_updates, batch_size, lrs, record_every = _common_args(n_updates, settings, record_every)
     sample_data = _bars_sampler if sample_data is None else sample_data
     if not callable(sample_data):
         raise TypeError("sample_data must be a callable sample_data(n, rng)")

@@ -54,8 +54,9 @@ def run(seed: int, **overrides) -> dict:
     and ``model`` (its parameters, see :func:`from_json`).
     """
     settings = {**SETTINGS, **overrides}
+    schedule = ws.Schedule(**{key: settings.pop(key) for key in ("batch_size", "lr_start", "lr_end")})
     states, probs = helmholtz_bars_distribution()
-    result = ws.train_population(settings.pop("sizes"), rng=seed, states=states, probs=probs,
+    result = ws.train_population(settings.pop("sizes"), rng=seed, settings=schedule, states=states, probs=probs,
                                  **settings)
     best = result.best
     return {

@@ -28,6 +28,24 @@ import notebook_env  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def merge_adjacent_streams(outputs: list) -> list:
+    """Join consecutive stream outputs of the same name (stdout, stderr) into one.
+
+    How a kernel splits a cell's printed text into messages depends on timing, so the
+    stored notebook would change from run to run; the text and its place among the
+    cell's figures do not.
+    """
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
+
+
 def execute(path: Path) -> float:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -45,6 +63,8 @@ def execute(path: Path) -> float:
     elapsed = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = merge_adjacent_streams(cell.outputs)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return elapsed

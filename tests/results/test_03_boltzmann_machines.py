@@ -36,7 +36,7 @@ P_CLEAN = enc.clean_distribution(PATTERNS)
 @pytest.fixture(scope="module")
 def restarts():
     starts = [(seed, r) for seed in range(N_SEEDS) for r in range(5)]
-    return enc.train_exact_population(starts, P_NOISY, lr=1.0, n_updates=1500)
+    return enc.train_exact_population(starts, P_NOISY, n_updates=1500, settings=enc.ExactRule(lr=1.0))
 
 
 @pytest.mark.slow
@@ -86,8 +86,8 @@ def test_training_likelihood_separates_solved_from_stuck(restarts):
 
 
 def test_plain_exact_gradient_mostly_fails():
-    plain = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_CLEAN,
-                                       lr=1.0, n_updates=1500)
+    plain = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_CLEAN, n_updates=1500,
+                                       settings=enc.ExactRule(lr=1.0))
     rate = diagnostics.success_rate(plain.solved)
     assert rate.rate <= PLAIN_CEILING, f"plain exact gradient: {rate}"
     # the failures are code collisions, not near misses
@@ -97,8 +97,8 @@ def test_plain_exact_gradient_mostly_fails():
 
 
 def test_exact_sign_steps_mostly_fail():
-    sign = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_NOISY,
-                                      lr=0.2, n_updates=1500, update="sign")
+    sign = enc.train_exact_population([(seed, 0) for seed in range(N_SEEDS)], P_NOISY, n_updates=1500,
+                                      settings=enc.ExactRule(update="sign", lr=0.2))
     assert diagnostics.success_rate(sign.solved).rate <= PLAIN_CEILING
 
 
@@ -182,8 +182,8 @@ def test_sampling_noise_beats_exact_sign_steps_from_the_same_starts():
     # seeds 0-19, 600 updates each, judged at the final weights (final vs final) and at
     # every 10th update (ever vs ever): exact sign steps 5/20 and 5/20, sampled 14/20 and 17/20.
     n = 20
-    exact_sign = enc.train_exact_population([(s, 0) for s in range(n)], P_NOISY, lr=0.2,
-                                            n_updates=600, update="sign")
+    exact_sign = enc.train_exact_population([(s, 0) for s in range(n)], P_NOISY, n_updates=600,
+                                            settings=enc.ExactRule(update="sign", lr=0.2))
     final, ever, sign_final, sign_ever = [], [], [], []
     for seed in range(n):
         net = enc.encoder_machine(rng=np.random.default_rng((seed, 0)), scale=0.01)
@@ -191,7 +191,8 @@ def test_sampling_noise_beats_exact_sign_steps_from_the_same_starts():
         final.append(bool(history.solved[-1]))
         ever.append(history.ever_solved)
         net = enc.encoder_machine(rng=np.random.default_rng((seed, 0)), scale=0.01)
-        history = enc.train_exact(net, P_NOISY, lr=0.2, n_updates=600, record_every=10, update="sign")
+        history = enc.train_exact(net, P_NOISY, n_updates=600, settings=enc.ExactRule(update="sign", lr=0.2),
+                                  record_every=10)
         sign_final.append(bool(history.solved[-1]))
         sign_ever.append(history.ever_solved)
     assert int(exact_sign.solved.sum()) == 5

@@ -327,10 +327,12 @@ def test_population_kernel_with_hidden_hidden_connections():
 
 @pytest.mark.parametrize("update", ["gradient", "sign"])
 def test_population_training_equals_train_exact(update):
-    result = enc.train_exact_population([11, 12], P_NOISY, lr=0.5, n_updates=40, scale=0.1, update=update)
+    result = enc.train_exact_population([11, 12], P_NOISY, n_updates=40,
+                                        settings=enc.ExactRule(update=update, lr=0.5), scale=0.1)
     for seed, trained in zip([11, 12], result.models):
         model = enc.encoder_machine(rng=np.random.default_rng(seed), scale=0.1)
-        enc.train_exact(model, P_NOISY, lr=0.5, n_updates=40, record_every=40, update=update)
+        enc.train_exact(model, P_NOISY, n_updates=40, settings=enc.ExactRule(update=update, lr=0.5),
+                        record_every=40)
         assert np.allclose(trained.W, model.W, atol=1e-10)
         assert np.allclose(trained.b, model.b, atol=1e-10)
     ll = [float(np.sum(P_NOISY * np.log(exact.probabilities(m)))) for m in result.models]
@@ -340,13 +342,14 @@ def test_population_training_equals_train_exact(update):
 
 def test_population_kernel_survives_huge_weights():
     # clean data and sign steps drive the weights to hundreds; nothing may become NaN
-    result = enc.train_exact_population([0], P_CLEAN, lr=5.0, n_updates=100, update="sign")
+    result = enc.train_exact_population([0], P_CLEAN, n_updates=100,
+                                        settings=enc.ExactRule(update="sign", lr=5.0))
     assert np.all(np.isfinite(result.models[0].W))
 
 
 def test_train_exact_decreases_G():
     model = random_encoder(seed=9, scale=0.01)
-    history = enc.train_exact(model, P_NOISY, lr=1.0, n_updates=60, record_every=20)
+    history = enc.train_exact(model, P_NOISY, n_updates=60, settings=enc.ExactRule(lr=1.0), record_every=20)
     assert history.n_updates == [0, 20, 40, 60] and history.method == "exact gradient"
     assert np.all(np.diff(history.G) < 0)
 
@@ -419,7 +422,7 @@ BAD = [
      "models must be different networks"),
     (lambda: enc.train_paper_population([enc.encoder_machine(), enc.encoder_machine()], n_updates=1,
                                         rngs=[np.random.default_rng(0)] * 2), ValueError, "rngs must be different generators"),
-    (lambda: enc.train_exact(enc.encoder_machine(), P_NOISY, update="adam"), ValueError, "update must be 'gradient' or 'sign'"),
+    (lambda: enc.train_exact(enc.encoder_machine(), P_NOISY, settings=enc.ExactRule(update="adam")), ValueError, "update must be one of 'gradient', 'sign'"),
     (lambda: enc.train_exact_population([], P_NOISY), ValueError, "seeds must contain at least one seed"),
     (lambda: diagnostics.success_rate(5, 3), ValueError, "successes must be at most trials=3"),
     (lambda: diagnostics.success_rate([1, 0]), TypeError, "successes must be an int count"),

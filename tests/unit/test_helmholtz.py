@@ -254,6 +254,10 @@ def test_lr_schedule():
     (lambda: ws.train(HelmholtzMachine.zeros((1, 2)), 10, 0), TypeError, "positional"),
     (lambda: ws.train(HelmholtzMachine.zeros((1, 2)), n_updates=10), TypeError, "rng"),
     (lambda: ws.train_population((1, 2), n_models=0, n_updates=10, rng=0), ValueError, "n_models"),
+    (lambda: ws.train(HelmholtzMachine.zeros((1, 2)), n_updates=10, rng=0, settings={"lr_start": 1.0}),
+     TypeError, "settings must be a dreambook.wake_sleep.Schedule"),
+    (lambda: ws.Schedule(lr_end=0.0), ValueError, "lr_end must be a finite number > 0"),
+    (lambda: ws.Schedule(batch_size=0), ValueError, "batch_size"),
     (lambda: ws.clean_bars_machine(strength=0.0), ValueError, "strength"),
 ])
 def test_bad_inputs_raise_clear_errors(call, error, match):

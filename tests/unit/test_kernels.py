@@ -57,8 +57,8 @@ def test_wake_sleep_train_is_wake_step_then_sleep_step():
     def sample_data(n, rng):
         return (rng.random((n, sizes[-1])) < 0.3).astype(float)
 
-    fast = ws.train(start, n_updates=N, rng=seed, sample_data=sample_data, batch_size=B, record_every=N,
-                    lr_start=0.5, lr_end=0.1).model
+    fast = ws.train(start, n_updates=N, rng=seed, settings=ws.Schedule(batch_size=B, lr_start=0.5, lr_end=0.1),
+                    sample_data=sample_data, record_every=N).model
 
     rng = np.random.default_rng(seed)  # the stream _run consumes (one chunk, one machine)
     data = np.asarray(sample_data(N * B, rng), dtype=float).reshape(N, B, sizes[-1])
