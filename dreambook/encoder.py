@@ -57,7 +57,7 @@ Boltzmann machines, *Cognitive Science* 9, 147-169.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -117,7 +117,7 @@ __all__ = [
 # Settings of the learning procedure
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Procedure:
+class Procedure(Settings):
     r"""Settings of the sampled learning procedure (Ackley, Hinton & Sejnowski 1985, sec. 4.1).
 
     The defaults, :data:`PAPER`, are the paper's settings in units where the
@@ -175,9 +175,6 @@ class Procedure:
         """The temperature at which statistics are collected (the schedule's last)."""
         return self.schedule[-1]
 
-    def replace(self, **changes) -> "Procedure":
-        """A copy with some settings changed, e.g. ``PAPER.replace(p_flip_on=0.0)``."""
-        return replace(self, **changes)
 
 
 #: The paper's procedure for the 4-2-4 encoder, at T = 1 (see :class:`Procedure`).

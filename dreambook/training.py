@@ -276,7 +276,7 @@ def _resolve_record_exact(record_exact, rbm: RBM) -> bool:
 
 
 @dataclass(frozen=True)
-class TrainingSettings:
+class TrainingSettings(Settings):
     r"""Settings of :func:`train_rbm`: the estimator, the optimizer and what to record.
 
     Frozen and validated on construction (a bad value raises an error naming
