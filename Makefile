@@ -35,7 +35,7 @@ book: setup
 
 test: test-unit test-notebooks test-numeric test-pdf test-browser test-assignments
 # test-numeric re-runs nbval (strict) and the result tests not marked slow under a portable BLAS
-# core with numpy's SIMD dispatch off, and nbval under two BLAS threads, against the same stored
+# core with numpy's SIMD dispatch off, and again under two BLAS threads, against the same stored
 # outputs (book/numerics.md).
 
 # Two pytest workers (pytest-xdist), one BLAS thread each: the CI machine has two cores.
@@ -90,11 +90,11 @@ clean:
 # runs them under the portable configuration too.
 NUMERIC_NBVAL    = --nbval book --nbval-sanitize-with tests/nbval_sanitize.cfg
 NUMERIC_TESTS    = $(PARALLEL) $(NUMERIC_NBVAL) $(wildcard tests/results) -m "not slow"
-NUMERIC_CLEAN    = env -u OPENBLAS_CORETYPE -u NPY_DISABLE_CPU_FEATURES -u NPY_ENABLE_CPU_FEATURES
+NUMERIC_CLEAN    = env -u OPENBLAS_CORETYPE -u NPY_DISABLE_CPU_FEATURES -u NPY_ENABLE_CPU_FEATURES -u OPENBLAS_THREAD_TIMEOUT
 NUMERIC_PORTABLE = $(NUMERIC_CLEAN) DREAMBOOK_THREADS=1 \
 	OPENBLAS_CORETYPE="$$($(PY) tools/notebook_env.py --portable-core)" \
 	NPY_DISABLE_CPU_FEATURES="$$($(NUMERIC_CLEAN) $(PY) tools/notebook_env.py --simd-found)"
-NUMERIC_THREADS  = $(NUMERIC_CLEAN) DREAMBOOK_THREADS=2
+NUMERIC_THREADS  = $(NUMERIC_CLEAN) DREAMBOOK_THREADS=2 OPENBLAS_THREAD_TIMEOUT=4
 
 test-numeric: test-numeric-portable test-numeric-threads
 
@@ -106,9 +106,10 @@ test-numeric-full: setup       # the portable stage with every result test, slow
 	$(NUMERIC_PORTABLE) $(PY) tools/notebook_env.py
 	$(NUMERIC_PORTABLE) $(PY) -m pytest -q -p no:cacheprovider $(PARALLEL) $(NUMERIC_NBVAL) $(wildcard tests/results)
 
-# Two threads: the notebooks only (the printed numbers of make lab, Binder and Colab, which do not
-# pin threads); scripts/ch05_digits.py wrote a bit-identical file under two threads, and re-running
-# the result tests would double the stage's time.
+# Two threads (the printed numbers of make lab, Binder and Colab, which do not pin threads): nbval
+# and the result tests not marked slow, as in the portable stage. Two workers of two threads on two
+# cores: idle OpenBLAS threads would spin for 2**28 cycles and take the other worker's core, so they
+# sleep after 2**4 (OPENBLAS_THREAD_TIMEOUT=4 changes how they wait, not what they compute).
 test-numeric-threads: setup    # the machine's own BLAS core and SIMD, two threads in every pool
 	$(NUMERIC_THREADS) $(PY) tools/notebook_env.py
-	$(NUMERIC_THREADS) $(PY) -m pytest -q -p no:cacheprovider $(NUMERIC_NBVAL)
+	$(NUMERIC_THREADS) $(PY) -m pytest -q -p no:cacheprovider $(NUMERIC_TESTS)

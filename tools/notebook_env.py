@@ -37,6 +37,10 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 #: The variables that choose numeric kernels; reported, never set here.
 KERNEL_VARIABLES = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES")
+#: Variables that change only how idle BLAS threads wait (not a number); reported, never set here.
+#: ``make test-numeric-threads`` sets OPENBLAS_THREAD_TIMEOUT=4 (idle threads sleep after 2**4
+#: cycles instead of spinning), so two workers of two threads each share two cores.
+SCHEDULING_VARIABLES = ("OPENBLAS_THREAD_TIMEOUT",)
 
 # Everything else a kernel needs, independent of the thread pin.
 ENV = {
@@ -81,7 +85,8 @@ def describe() -> dict:
     import scipy.linalg  # noqa: F401  (loads scipy's own OpenBLAS, so that it is reported too)
 
     return {
-        "environment": {k: os.environ.get(k) for k in (THREADS_SWITCH, *KERNEL_VARIABLES, *THREAD_VARIABLES)
+        "environment": {k: os.environ.get(k) for k in (THREADS_SWITCH, *KERNEL_VARIABLES, *SCHEDULING_VARIABLES,
+                                                         *THREAD_VARIABLES)
                         if k in os.environ},
         "numpy": np.__version__,
         "numpy_simd_baseline": list(__cpu_baseline__),
