@@ -451,13 +451,19 @@ def _left_behind(uids, ended: float) -> list:
 
 
 def _sandbox_processes(uids=None) -> list:
-    """(pid, command line) of the processes running as a sandbox uid (of ``uids``, if given)."""
+    """(pid, command line) of the processes running as a sandbox uid (of ``uids``, if given).
+
+    Zombies are left out: they have exited and run no code, and the namespace's processes pass
+    through that state until the machine's init reaps them.
+    """
     import psutil
 
     left = []
-    for proc in psutil.process_iter(["uids", "cmdline"]):
+    for proc in psutil.process_iter(["uids", "cmdline", "status"]):
         try:
             uid = proc.info["uids"].real if proc.info["uids"] else -1
+            if proc.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
             if (uid in uids) if uids is not None else sandbox.UID_BASE <= uid < sandbox.UID_BASE + sandbox.SLOTS:
                 left.append((proc.pid, proc.info["cmdline"]))
         except psutil.Error:
@@ -1353,3 +1359,38 @@ def test_reference_block_can_be_entered_again():
             pass
         assert session.substitutes["stable_patterns"] is len
     assert session.substitutes == {"earlier": abs}
+
+
+
+def test_a_zombie_is_not_a_process_left_behind():
+    """The grader's clean-up kills what still runs as the sandbox's uid and reports it; a zombie
+    (exited, waiting to be reaped) is neither: a solution's row once said "1 process(es) outlived the
+    sandbox" because its harness was seen between its death and its reaping."""
+    import psutil
+
+    if os.geteuid() != 0:
+        pytest.skip("running a process as another uid needs root")
+    uid = sandbox.UID_BASE + sandbox.SLOTS + 17  # no grading slot uses it
+    as_uid = {"user": uid, "group": uid, "extra_groups": []}
+    zombie = subprocess.Popen(["true"], **as_uid)  # exits at once; not reaped until zombie.wait()
+    sleeper = subprocess.Popen(["sleep", "60"], **as_uid)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                states = psutil.Process(zombie.pid).status(), psutil.Process(sleeper.pid).status()
+            except psutil.Error as err:
+                states = repr(err)
+            if states[0] == psutil.STATUS_ZOMBIE:
+                break
+            time.sleep(0.05)
+        assert states[0] == psutil.STATUS_ZOMBIE and states[1] != psutil.STATUS_ZOMBIE, states
+        left = grade._kill_uid(uid, grace=0.5)
+        assert left == [sleeper.pid], (left, zombie.pid, sleeper.pid)
+        assert sleeper.wait(timeout=10) == -9
+        assert _sandbox_processes({uid}) == []
+    finally:
+        for child in (zombie, sleeper):
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+            child.wait()
