@@ -655,10 +655,9 @@ def _limit_address_space(extra_bytes: int) -> None:
 def _kill_uid(uid: int, grace: float = 5.0) -> list:
     """Kill every process still running as ``uid`` (none should be: the PID namespace is gone).
 
-    Returns the pids that were still running after ``grace`` seconds and had to be killed. A
-    zombie (a process that has exited and waits only to be reaped by its parent) runs no code
-    and holds no memory: it neither counts nor is killed. The namespace's processes pass through
-    that state on their way out, so under load one is often seen there.
+    Returns the pids still running after ``grace`` seconds, each sent SIGKILL. A zombie (a
+    process that has exited and waits only to be reaped) runs no code and holds no memory, so it
+    is not counted: the namespace's processes pass through that state on their way out.
     """
     import time
 

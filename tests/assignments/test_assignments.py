@@ -1363,9 +1363,9 @@ def test_reference_block_can_be_entered_again():
 
 
 def test_a_zombie_is_not_a_process_left_behind():
-    """The grader's clean-up kills what still runs as the sandbox's uid and reports it; a zombie
-    (exited, waiting to be reaped) is neither: a solution's row once said "1 process(es) outlived the
-    sandbox" because its harness was seen between its death and its reaping."""
+    """The grader's clean-up kills and reports what still runs as the sandbox's uid, and not a
+    zombie (exited, waiting to be reaped): otherwise an honest harness seen between its death and
+    its reaping is reported as a process that outlived the sandbox."""
     import psutil
 
     if os.geteuid() != 0:
